@@ -1,0 +1,4 @@
+DROP TABLE setup_tokens;
+DROP TABLE audit_events;
+DROP TABLE sessions;
+DROP TABLE users;

@@ -1,0 +1,209 @@
+//! The `ferrid` command line: argument definitions and what each command does.
+use std::io::BufRead as _;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::crypto::password::PasswordHasher;
+use crate::domain::{Email, Password, Role};
+use crate::startup::Application;
+use crate::store::audit::{self, Event, EventKind};
+use crate::store::users::{self, NewUser};
+use crate::store::{self, StoreError};
+
+#[derive(Parser)]
+#[command(
+    name = "ferrid",
+    version,
+    about = "An OAuth 2.0 / OpenID Connect identity provider"
+)]
+pub struct Cli {
+    /// A TOML file layered over the built-in defaults (FERRID__SECTION__KEY variables win).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server (creates the database and runs migrations first).
+    Serve,
+    /// Run database migrations only.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the user an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (so it is not in the process list or
+        /// shell history). Required.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Make a user an admin, or a plain user again.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "user"])]
+        role: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: exit status 2, like a usage error.
+    #[error("{0}")]
+    Usage(String),
+    /// A well-formed request that could not be carried out: exit status 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Failed(_) => 1,
+        }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        CliError::Failed(e.to_string())
+    }
+}
+
+pub fn run(command: Command, settings: Settings) -> Result<(), CliError> {
+    match command {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            open_pool(&settings)?;
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            admin,
+            password_stdin: _,
+        }) => user_add(&settings, &email, name.as_deref().unwrap_or(""), admin),
+        Command::User(UserCommand::SetRole { email, role }) => {
+            user_set_role(&settings, &email, &role)
+        }
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), CliError> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings)
+            .await
+            .map_err(|e| CliError::Failed(format!("{e:#}")))?;
+        println!("Ferrid is listening on {}", app.issuer());
+        println!("  log in:    {}/login", app.issuer());
+        if let Some(link) = app.setup_link() {
+            println!();
+            println!("No administrator exists yet. Create the first one in your browser with this one-time link:");
+            println!("  {link}");
+            println!("or on the command line:");
+            println!("  ferrid user add --admin --email you@example.com --password-stdin");
+            println!();
+        }
+        app.run_until_stopped()
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))
+    })
+}
+
+fn open_pool(settings: &Settings) -> Result<store::Pool, CliError> {
+    let kind = settings
+        .database_kind()
+        .ok_or_else(|| CliError::Usage("database.url: unknown database scheme".into()))?;
+    Ok(store::connect(&kind, 2)?)
+}
+
+fn now() -> i64 {
+    crate::web::now()
+}
+
+/// One line from standard input, without its line ending.
+fn read_password() -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        CliError::Usage(format!("cannot read the password from standard input: {e}"))
+    })?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+fn user_add(settings: &Settings, email: &str, name: &str, admin: bool) -> Result<(), CliError> {
+    let email = Email::parse(email).map_err(|e| CliError::Usage(format!("--email: {e}")))?;
+    let password = Password::parse(&read_password()?)
+        .map_err(|e| CliError::Usage(format!("password: {e}")))?;
+    let hasher = PasswordHasher::new(&settings.password)
+        .map_err(|e| CliError::Usage(format!("password settings: {e}")))?;
+    let hash = hasher.hash(&password);
+    let pool = open_pool(settings)?;
+    let mut conn = pool.get().map_err(StoreError::from)?;
+    let role = if admin { Role::Admin } else { Role::User };
+    let new = NewUser {
+        email: &email,
+        name: name.trim(),
+        password_hash: &hash,
+        role,
+    };
+    let user = match users::insert(&mut conn, &new, now()) {
+        Err(StoreError::Duplicate) => {
+            return Err(CliError::Failed(format!(
+                "a user with the email {} already exists; nothing was changed",
+                email.as_str()
+            )))
+        }
+        other => other?,
+    };
+    audit::record(
+        &mut conn,
+        &Event::new(EventKind::UserRegistered)
+            .user(&user.id)
+            .detail("cli"),
+        now(),
+    )?;
+    println!("created {} {} ({})", role.as_str(), email.as_str(), user.id);
+    Ok(())
+}
+
+fn user_set_role(settings: &Settings, email: &str, role: &str) -> Result<(), CliError> {
+    let email = Email::parse(email).map_err(|e| CliError::Usage(format!("--email: {e}")))?;
+    let role = Role::parse(role).map_err(|e| CliError::Usage(format!("--role: {e}")))?;
+    let pool = open_pool(settings)?;
+    let mut conn = pool.get().map_err(StoreError::from)?;
+    let Some(user) = users::find_by_email(&mut conn, &email)? else {
+        return Err(CliError::Failed(format!(
+            "no user has the email {}",
+            email.as_str()
+        )));
+    };
+    users::set_role(&mut conn, &email, role, now())?;
+    let detail = format!("cli: {} -> {}", user.role.as_str(), role.as_str());
+    audit::record(
+        &mut conn,
+        &Event::new(EventKind::RoleChanged)
+            .user(&user.id)
+            .detail(&detail),
+        now(),
+    )?;
+    println!("{} is now {}", email.as_str(), role.as_str());
+    Ok(())
+}

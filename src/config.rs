@@ -1,0 +1,425 @@
+//! Typed settings: `config/default.toml` (compiled in) → `--config FILE` →
+//! `FERRID__SECTION__KEY` environment variables, then `Settings::validate`, which reports
+//! every problem, naming the key, before anything binds or touches the database.
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::crypto::signing_key::SigningAlg;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub mail: MailSettings,
+    pub password: PasswordSettings,
+    pub session: SessionSettings,
+    #[serde(default)]
+    pub secrets: SecretSettings,
+    pub keys: KeySettings,
+    pub tokens: TokenSettings,
+    pub rate_limit: RateLimitSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    pub environment: String,
+    pub data_dir: PathBuf,
+    pub form_limit: usize,
+    pub json_limit: usize,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: String,
+    pub outbox_dir: PathBuf,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSettings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    pub lifetime: i64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSettings {
+    #[serde(default)]
+    pub master_key: Option<Secret>,
+    #[serde(default)]
+    pub master_key_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySettings {
+    pub algorithm: String,
+    pub rsa_bits: u32,
+    pub rotation_interval: i64,
+    pub publish_ahead: i64,
+    pub jwks_max_age: i64,
+    pub poll_interval: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    pub access_token_lifetime: i64,
+    pub id_token_lifetime: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub login_per_account: u32,
+    pub login_per_ip: u32,
+    pub window: i64,
+}
+
+/// A configured secret: never printed, not even by `{:?}`.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Which database a URL selects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot load configuration: {0}")]
+    Load(String),
+    #[error("invalid configuration:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (if any), then `FERRID__…` entries of `vars`, and validates.
+    /// `vars` is passed in (not read here) so unit tests need not touch the process environment.
+    pub fn load(
+        file: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("FERRID__"))
+            .collect();
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::Load(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            builder = builder.add_source(
+                config::File::from(path.to_path_buf()).format(config::FileFormat::Toml),
+            );
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("FERRID")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(vars)),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The development defaults alone (what tests start from).
+    pub fn defaults() -> Settings {
+        Settings::load(None, Vec::new()).expect("compiled-in defaults are valid")
+    }
+
+    /// Every problem at once, each naming its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        if self.server.bind.parse::<SocketAddr>().is_err() {
+            problems.push(format!(
+                "server.bind: '{}' is not an address like 127.0.0.1:8080",
+                self.server.bind
+            ));
+        }
+        if let Some(issuer) = &self.server.issuer {
+            if let Err(why) = check_issuer(issuer) {
+                problems.push(format!("server.issuer: '{issuer}' {why}"));
+            }
+        }
+        if !matches!(
+            self.server.environment.as_str(),
+            "development" | "production"
+        ) {
+            problems.push(format!(
+                "server.environment: '{}' must be development or production",
+                self.server.environment
+            ));
+        }
+        if self.database_kind().is_none() {
+            problems.push(format!(
+                "database.url: unknown database scheme in '{}' (use sqlite://PATH or postgres://…)",
+                redact_url(&self.database.url)
+            ));
+        }
+        if self.database.pool_size == 0 {
+            problems.push("database.pool_size: must be at least 1".into());
+        }
+        if !matches!(self.mail.transport.as_str(), "outbox" | "smtp") {
+            problems.push(format!(
+                "mail.transport: '{}' must be outbox or smtp",
+                self.mail.transport
+            ));
+        }
+        if self.password.memory_kib < 8 * self.password.parallelism.max(1)
+            || self.password.iterations == 0
+            || self.password.parallelism == 0
+        {
+            problems.push("password: argon2 parameters out of range".into());
+        }
+        if self.session.lifetime <= 0 {
+            problems.push("session.lifetime: must be positive".into());
+        }
+        if self.keys.algorithm.parse::<SigningAlg>().is_err() {
+            problems.push(format!(
+                "keys.algorithm: '{}' must be RS256 or ES256",
+                self.keys.algorithm
+            ));
+        }
+        if ![2048, 3072, 4096].contains(&self.keys.rsa_bits) {
+            problems.push(format!(
+                "keys.rsa_bits: {} must be 2048, 3072 or 4096",
+                self.keys.rsa_bits
+            ));
+        }
+        if self.keys.publish_ahead <= self.keys.jwks_max_age {
+            problems.push(format!(
+                "keys.publish_ahead: {} must exceed keys.jwks_max_age ({}), or relying parties meet a key they have not fetched",
+                self.keys.publish_ahead, self.keys.jwks_max_age
+            ));
+        }
+        if self.keys.rotation_interval <= self.keys.publish_ahead {
+            problems.push("keys.rotation_interval: must exceed keys.publish_ahead".into());
+        }
+        if self.keys.poll_interval == 0 {
+            problems.push("keys.poll_interval: must be at least 1".into());
+        }
+        if self.tokens.access_token_lifetime <= 0 || self.tokens.id_token_lifetime <= 0 {
+            problems.push("tokens: lifetimes must be positive".into());
+        }
+        if self.rate_limit.login_per_account == 0
+            || self.rate_limit.login_per_ip == 0
+            || self.rate_limit.window <= 0
+        {
+            problems.push("rate_limit: limits and window must be positive".into());
+        }
+        if self.is_production() {
+            if self.secrets.master_key.is_none() && self.secrets.master_key_file.is_none() {
+                problems.push(
+                    "secrets.master_key: production needs a master key from FERRID__SECRETS__MASTER_KEY or secrets.master_key_file; the generated development key is refused"
+                        .into(),
+                );
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+
+    /// Production: `server.environment = "production"`, or an https issuer.
+    pub fn is_production(&self) -> bool {
+        self.server.environment == "production"
+            || self
+                .server
+                .issuer
+                .as_deref()
+                .is_some_and(|i| i.starts_with("https://"))
+    }
+
+    pub fn database_kind(&self) -> Option<DatabaseKind> {
+        database_kind(&self.database.url)
+    }
+
+    pub fn signing_alg(&self) -> SigningAlg {
+        self.keys.algorithm.parse().unwrap_or(SigningAlg::RS256)
+    }
+}
+
+pub fn database_kind(url: &str) -> Option<DatabaseKind> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        (!path.is_empty()).then(|| DatabaseKind::Sqlite(PathBuf::from(path)))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some(DatabaseKind::Postgres(url.to_string()))
+    } else {
+        None
+    }
+}
+
+/// OpenID Connect Discovery §3: a case-sensitive https (or, for development, http) URL with
+/// no query or fragment.
+fn check_issuer(issuer: &str) -> Result<(), &'static str> {
+    let url = url::Url::parse(issuer).map_err(|_| "is not an absolute URL")?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("must be an http or https URL");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query or fragment");
+    }
+    if issuer.ends_with('/') {
+        return Err("must not end with a slash");
+    }
+    Ok(())
+}
+
+/// A database URL with any password masked, for error messages and logs.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_development() {
+        let s = Settings::defaults();
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert!(s.server.issuer.is_none());
+        assert!(!s.is_production());
+        assert_eq!(
+            s.database_kind(),
+            Some(DatabaseKind::Sqlite("data/ferrid.db".into()))
+        );
+        assert_eq!(s.password.memory_kib, 19456);
+    }
+
+    #[test]
+    fn environment_overrides_any_key() {
+        let s = Settings::load(
+            None,
+            vars(&[
+                ("FERRID__SERVER__BIND", "0.0.0.0:9000"),
+                ("FERRID__DATABASE__URL", "postgres://u@h/db"),
+                ("FERRID__PASSWORD__ITERATIONS", "3"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.bind, "0.0.0.0:9000");
+        assert_eq!(s.password.iterations, 3);
+        assert!(matches!(s.database_kind(), Some(DatabaseKind::Postgres(_))));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = Settings::load(
+            None,
+            vars(&[
+                ("FERRID__SERVER__BIND", "nonsense"),
+                ("FERRID__SERVER__ISSUER", "example.com/x"),
+                ("FERRID__DATABASE__URL", "mysql://x"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("server.bind"), "{err}");
+        assert!(err.contains("server.issuer"), "{err}");
+        assert!(err.contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn production_refuses_development_secrets() {
+        let err = Settings::load(
+            None,
+            vars(&[("FERRID__SERVER__ISSUER", "https://id.example.com")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("secrets.master_key"), "{err}");
+        let ok = Settings::load(
+            None,
+            vars(&[
+                ("FERRID__SERVER__ISSUER", "https://id.example.com"),
+                ("FERRID__SECRETS__MASTER_KEY", "AAAA"),
+            ]),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_masked() {
+        assert_eq!(
+            redact_url("postgres://u:pw@h/db"),
+            "postgres://u:***@h/db".to_string()
+        );
+    }
+}

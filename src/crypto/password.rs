@@ -1,0 +1,104 @@
+//! argon2id password hashing with parameters from config. Only for low-entropy human
+//! passwords: high-entropy secrets (client secrets, tokens, codes) are SHA-256 hashed instead.
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::config::PasswordSettings;
+use crate::domain::Password;
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    /// A hash of a random password made at start-up with the configured parameters: a login
+    /// for an unknown email is verified against it, so it costs the same time as a real one
+    /// and its timing does not reveal which emails have accounts.
+    dummy_hash: String,
+}
+
+impl PasswordHasher {
+    pub fn new(settings: &PasswordSettings) -> Result<Self, argon2::Error> {
+        let params = Params::new(
+            settings.memory_kib,
+            settings.iterations,
+            settings.parallelism,
+            None,
+        )?;
+        let mut hasher = PasswordHasher {
+            params,
+            dummy_hash: String::new(),
+        };
+        let filler = super::token::SecretToken::generate();
+        hasher.dummy_hash = hasher.hash_raw(filler.as_str());
+        Ok(hasher)
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// PHC string, `$argon2id$v=19$m=…,t=…,p=…$salt$hash`.
+    pub fn hash(&self, password: &Password) -> String {
+        self.hash_raw(password.expose())
+    }
+
+    fn hash_raw(&self, password: &str) -> String {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        self.argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .expect("argon2 with validated parameters cannot fail")
+            .to_string()
+    }
+
+    /// Verifies against a stored hash, or against the dummy hash when there is none, so both
+    /// paths spend one argon2 computation. Parameters are read from the stored hash, so
+    /// hashes made under older settings still verify.
+    pub fn verify(&self, password: &Password, stored: Option<&str>) -> bool {
+        let (hash, real) = match stored {
+            Some(h) => (h, true),
+            None => (self.dummy_hash.as_str(), false),
+        };
+        let Ok(parsed) = PasswordHash::new(hash) else {
+            return false;
+        };
+        let ok = self
+            .argon2()
+            .verify_password(password.expose().as_bytes(), &parsed)
+            .is_ok();
+        ok && real
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cheap() -> PasswordHasher {
+        PasswordHasher::new(&PasswordSettings {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let h = cheap();
+        let pw = Password::parse("correct horse").unwrap();
+        let stored = h.hash(&pw);
+        assert!(stored.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        assert!(h.verify(&pw, Some(&stored)));
+        assert!(!h.verify(&Password::parse("wrong horse").unwrap(), Some(&stored)));
+        assert_ne!(stored, h.hash(&pw), "salted");
+    }
+
+    #[test]
+    fn unknown_user_never_verifies() {
+        let h = cheap();
+        assert!(!h.verify(&Password::parse("anything at all").unwrap(), None));
+        assert!(!h.verify(
+            &Password::parse("anything at all").unwrap(),
+            Some("garbage")
+        ));
+    }
+}

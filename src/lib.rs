@@ -1,0 +1,12 @@
+//! Ferrid: a standalone OAuth 2.0 / OpenID Connect identity provider.
+//! Module list only; see DESIGN.md for the layers.
+pub mod accounts;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod security;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod web;

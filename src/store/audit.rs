@@ -1,0 +1,103 @@
+//! The audit log: one row per security event. Details never hold a password, secret,
+//! token or code.
+use diesel::prelude::*;
+
+use super::schema::audit_events;
+use super::{DbConn, StoreError};
+
+/// Security events, named as they appear in the `kind` column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    UserRegistered,
+    LoginSucceeded,
+    LoginFailed,
+    Logout,
+    LoginLocked,
+    RoleChanged,
+    FirstAdminCreated,
+    PermissionDenied,
+    KeyCreated,
+    KeyActivated,
+    KeyRetired,
+    KeyDropped,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::UserRegistered => "user.registered",
+            EventKind::LoginSucceeded => "login.succeeded",
+            EventKind::LoginFailed => "login.failed",
+            EventKind::Logout => "logout",
+            EventKind::LoginLocked => "login.locked",
+            EventKind::RoleChanged => "user.role_changed",
+            EventKind::FirstAdminCreated => "setup.first_admin",
+            EventKind::PermissionDenied => "permission.denied",
+            EventKind::KeyCreated => "key.created",
+            EventKind::KeyActivated => "key.activated",
+            EventKind::KeyRetired => "key.retired",
+            EventKind::KeyDropped => "key.dropped",
+        }
+    }
+}
+
+pub struct Event<'a> {
+    pub kind: EventKind,
+    pub user_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub detail: &'a str,
+}
+
+impl<'a> Event<'a> {
+    pub fn new(kind: EventKind) -> Self {
+        Event {
+            kind,
+            user_id: None,
+            ip: None,
+            detail: "",
+        }
+    }
+    pub fn user(mut self, user_id: &'a str) -> Self {
+        self.user_id = Some(user_id);
+        self
+    }
+    pub fn ip(mut self, ip: Option<&'a str>) -> Self {
+        self.ip = ip;
+        self
+    }
+    pub fn detail(mut self, detail: &'a str) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+pub fn record(conn: &mut DbConn, event: &Event<'_>, now: i64) -> Result<(), StoreError> {
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::at.eq(now),
+            audit_events::kind.eq(event.kind.as_str()),
+            audit_events::user_id.eq(event.user_id),
+            audit_events::ip.eq(event.ip),
+            audit_events::detail.eq(event.detail),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A stored event, for the console and for tests.
+#[derive(Clone, Debug, Queryable)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub ip: Option<String>,
+    pub detail: String,
+}
+
+pub fn recent(conn: &mut DbConn, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+    Ok(audit_events::table
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .load(conn)?)
+}

@@ -1,0 +1,95 @@
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection as _;
+use diesel::{Connection as _, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness as _};
+
+use super::StoreError;
+use crate::config::DatabaseKind;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection type for both backends; queries written once against it run on either.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Opens connections of the configured backend only. (The derived `DbConn::establish` tries
+/// each backend in turn, and SQLite would happily create a file named like a postgres URL
+/// whenever PostgreSQL is down.)
+#[derive(Debug)]
+pub struct Manager {
+    kind: DatabaseKind,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match &self.kind {
+            DatabaseKind::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Postgresql)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            DatabaseKind::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // WAL lets readers run beside the writer; busy_timeout makes concurrent
+                // writers wait instead of failing; SQLite leaves foreign keys off by default.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// Opens the pool (creating the SQLite file and its directory if needed) and runs the
+/// embedded migrations of the backend.
+pub fn connect(kind: &DatabaseKind, pool_size: u32) -> Result<Pool, StoreError> {
+    if let DatabaseKind::Sqlite(path) = kind {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Open(format!("{}: {e}", dir.display())))?;
+        }
+    }
+    let pool = r2d2::Pool::builder()
+        .max_size(pool_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(Manager { kind: kind.clone() })
+        .map_err(|e| StoreError::Open(e.to_string()))?;
+    let mut conn = pool.get()?;
+    run_migrations(&mut conn)?;
+    Ok(pool)
+}
+
+pub fn run_migrations(conn: &mut DbConn) -> Result<(), StoreError> {
+    let result = match conn {
+        DbConn::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// `/readyz`: can we run a query at all?
+pub fn ping(conn: &mut DbConn) -> Result<(), StoreError> {
+    conn.batch_execute("SELECT 1").map_err(StoreError::from)
+}

@@ -1,0 +1,40 @@
+//! Storage: diesel over SQLite (embedded default) or PostgreSQL, one API for both.
+//! Plain synchronous functions per aggregate over `&mut DbConn`; callers run them in
+//! `web::block`. Row structs stay private to this module; functions take and return
+//! domain types. Nothing outside `store/` writes SQL.
+pub mod audit;
+mod db;
+pub mod schema;
+pub mod sessions;
+pub mod setup;
+pub mod users;
+
+pub use db::{connect, ping, run_migrations, DbConn, Pool, PooledConn};
+
+/// Storage failures. `Duplicate` is a unique-constraint violation the caller can explain
+/// (an email already registered); everything else is an internal error.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("already exists")]
+    Duplicate,
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error("database unavailable: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("cannot open database: {0}")]
+    Open(String),
+}
+
+impl StoreError {
+    pub(crate) fn from_insert(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => StoreError::Duplicate,
+            other => StoreError::Database(other),
+        }
+    }
+}

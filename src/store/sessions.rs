@@ -1,0 +1,71 @@
+//! Server-side login sessions. The cookie carries a random secret; only its SHA-256 is
+//! stored, so a database leak does not hand out live sessions.
+use diesel::prelude::*;
+
+use super::schema::{sessions, users};
+use super::users::User;
+use super::{DbConn, StoreError};
+use crate::crypto::token::TokenHash;
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user: User,
+    /// When the user last proved who they are (OpenID Connect Core §2 `auth_time`).
+    pub auth_time: i64,
+    pub expires_at: i64,
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    id_hash: &TokenHash,
+    user_id: &str,
+    now: i64,
+    lifetime: i64,
+) -> Result<(), StoreError> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id_hash.eq(id_hash.as_str()),
+            sessions::user_id.eq(user_id),
+            sessions::auth_time.eq(now),
+            sessions::created_at.eq(now),
+            sessions::expires_at.eq(now + lifetime),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The live session with that id: not expired, and its user not disabled. The query drops
+/// dead sessions itself so no caller can forget to.
+pub fn find_live(
+    conn: &mut DbConn,
+    id_hash: &TokenHash,
+    now: i64,
+) -> Result<Option<Session>, StoreError> {
+    let row: Option<(i64, i64, String)> = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id_hash.eq(id_hash.as_str()))
+        .filter(sessions::expires_at.gt(now))
+        .filter(users::disabled.eq(false))
+        .select((sessions::auth_time, sessions::expires_at, users::id))
+        .first(conn)
+        .optional()?;
+    let Some((auth_time, expires_at, user_id)) = row else {
+        return Ok(None);
+    };
+    Ok(
+        super::users::find_by_id(conn, &user_id)?.map(|user| Session {
+            user,
+            auth_time,
+            expires_at,
+        }),
+    )
+}
+
+pub fn delete(conn: &mut DbConn, id_hash: &TokenHash) -> Result<(), StoreError> {
+    diesel::delete(sessions::table.filter(sessions::id_hash.eq(id_hash.as_str()))).execute(conn)?;
+    Ok(())
+}
+
+pub fn delete_expired(conn: &mut DbConn, now: i64) -> Result<usize, StoreError> {
+    Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?)
+}

@@ -1,0 +1,130 @@
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::{DbConn, StoreError};
+use crate::domain::{Email, Role};
+
+/// A user as the rest of Ferrid sees it.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub email: Email,
+    pub email_verified: bool,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+/// What registration, setup and the CLI create.
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: String,
+    email: String,
+    email_verified: bool,
+    name: String,
+    password_hash: Option<String>,
+    role: String,
+    disabled: bool,
+    created_at: i64,
+}
+
+impl UserRow {
+    fn into_user(self) -> (User, Option<String>) {
+        let user = User {
+            id: self.id,
+            email: Email::from_trusted(self.email),
+            email_verified: self.email_verified,
+            name: self.name,
+            // The CHECK constraint allows only these two values.
+            role: Role::parse(&self.role).unwrap_or(Role::User),
+            disabled: self.disabled,
+            created_at: self.created_at,
+        };
+        (user, self.password_hash)
+    }
+}
+
+/// Inserts a user; an email already taken in any letter case is `StoreError::Duplicate`.
+pub fn insert(conn: &mut DbConn, new: &NewUser<'_>, now: i64) -> Result<User, StoreError> {
+    let id = crate::crypto::token::random_id();
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&id),
+            users::email.eq(new.email.as_str()),
+            users::email_normalized.eq(new.email.normalized()),
+            users::email_verified.eq(false),
+            users::name.eq(new.name),
+            users::password_hash.eq(Some(new.password_hash)),
+            users::role.eq(new.role.as_str()),
+            users::disabled.eq(false),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from_insert)?;
+    Ok(User {
+        id,
+        email: new.email.clone(),
+        email_verified: false,
+        name: new.name.to_string(),
+        role: new.role,
+        disabled: false,
+        created_at: now,
+    })
+}
+
+/// The user and their password hash (for login), by email in any letter case.
+pub fn find_for_login(
+    conn: &mut DbConn,
+    email: &Email,
+) -> Result<Option<(User, Option<String>)>, StoreError> {
+    Ok(users::table
+        .filter(users::email_normalized.eq(email.normalized()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(UserRow::into_user))
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &Email) -> Result<Option<User>, StoreError> {
+    Ok(find_for_login(conn, email)?.map(|(u, _)| u))
+}
+
+pub fn find_by_id(conn: &mut DbConn, id: &str) -> Result<Option<User>, StoreError> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(|r| r.into_user().0))
+}
+
+/// Returns false when no user has that email.
+pub fn set_role(
+    conn: &mut DbConn,
+    email: &Email,
+    role: Role,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(users::table.filter(users::email_normalized.eq(email.normalized())))
+        .set((users::role.eq(role.as_str()), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn admin_exists(conn: &mut DbConn) -> Result<bool, StoreError> {
+    let n: i64 = users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

@@ -1,0 +1,131 @@
+//! The one place page errors become HTTP responses. Bodies never carry internal detail:
+//! causes are logged, the user sees a plain message.
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::accounts::AccountError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("too many requests")]
+    TooManyRequests { retry_after: i64 },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::Forbidden(_) => StatusCode::FORBIDDEN,
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message): (&str, &str) = match self {
+            PageError::BadRequest(m) => ("Bad request", m),
+            PageError::Forbidden(m) => ("Forbidden", m),
+            PageError::NotFound => ("Not found", "There is nothing here."),
+            PageError::TooManyRequests { .. } => {
+                ("Too many attempts", "Too many attempts. Try again later.")
+            }
+            PageError::Internal(cause) => {
+                log::error!("internal error: {cause}");
+                (
+                    "Something went wrong",
+                    "The server could not complete the request. Try again later.",
+                )
+            }
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if let PageError::TooManyRequests { retry_after } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        response
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(
+                ErrorPage { title, message }
+                    .render()
+                    .unwrap_or_else(|_| message.to_string()),
+            )
+    }
+}
+
+impl From<AccountError> for PageError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Store(e) => PageError::Internal(e.to_string()),
+            AccountError::RateLimited(r) => PageError::TooManyRequests {
+                retry_after: r.retry_after,
+            },
+            other => PageError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for PageError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        PageError::Internal(e.to_string())
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        PageError::Internal(format!("template: {e}"))
+    }
+}
+
+/// Renders a page template with a status code.
+pub fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, PageError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page.render()?))
+}
+
+/// 303 See Other: after a successful POST, the browser GETs the next page.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// Malformed form bodies (wrong type, invalid UTF-8, too large) get a clear 400/413 page.
+pub fn form_error_handler(
+    err: actix_web::error::UrlencodedError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::UrlencodedError;
+    let page = match &err {
+        UrlencodedError::Overflow { .. } => {
+            return actix_web::error::InternalError::from_response(
+                err.to_string(),
+                HttpResponse::PayloadTooLarge()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("The request body is too large."),
+            )
+            .into()
+        }
+        _ => PageError::BadRequest("The form could not be read.".into()),
+    };
+    actix_web::error::InternalError::from_response(err.to_string(), page.error_response()).into()
+}

@@ -1,0 +1,39 @@
+//! actix handlers and middleware: HTTP in, typed calls into `accounts`/`oauth`, HTTP out.
+pub mod csrf;
+pub mod error;
+pub mod headers;
+pub mod pages;
+pub mod session;
+
+use actix_web::web;
+
+/// Every path Ferrid serves.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use pages::*;
+    cfg.route("/", web::get().to(account::home))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/static/style.css", web::get().to(assets::stylesheet))
+        .route("/login", web::get().to(login::show))
+        .route("/login", web::post().to(login::submit))
+        .route("/register", web::get().to(register::show))
+        .route("/register", web::post().to(register::submit))
+        .route("/logout", web::post().to(logout::submit))
+        .route("/account", web::get().to(account::show))
+        .route("/setup", web::get().to(setup::show))
+        .route("/setup", web::post().to(setup::submit));
+}
+
+/// The clock, read once per request in the handler (protocol code takes `now` as input).
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The client's address as the socket saw it. Forwarded headers are not trusted: anyone can
+/// send them, and a limiter keyed on them would be trivially dodged.
+pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}

@@ -1,0 +1,96 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::accounts::{self, AccountError, Registration};
+use crate::state::AppState;
+use crate::web::csrf::{self, CsrfToken};
+use crate::web::error::{html, see_other, PageError};
+use crate::web::{client_ip, now, session};
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage<'a> {
+    csrf_token: &'a str,
+    error: Option<&'a str>,
+    email: &'a str,
+    name: &'a str,
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    error: Option<&str>,
+    form: Option<&RegisterForm>,
+) -> Result<HttpResponse, PageError> {
+    let csrf = CsrfToken::for_request(req, state.cookies_secure());
+    let page = RegisterPage {
+        csrf_token: &csrf.value,
+        error,
+        email: form.map_or("", |f| &f.email),
+        name: form.map_or("", |f| &f.name),
+    };
+    Ok(csrf.attach(html(status, &page)?))
+}
+
+pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    render(&req, &state, StatusCode::OK, None, None)
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &form.csrf_token)?;
+    let form = form.into_inner();
+    let (ip, now) = (client_ip(&req), now());
+    let result = {
+        let (state, email, password, name) = (
+            state.clone(),
+            form.email.clone(),
+            form.password.clone(),
+            form.name.clone(),
+        );
+        web::block(move || {
+            let registration = Registration {
+                email: &email,
+                password: &password,
+                name: &name,
+            };
+            accounts::register(&state, &registration, ip.as_deref(), now)
+        })
+        .await?
+    };
+    match result {
+        Ok(new_session) => {
+            let mut response = see_other("/account");
+            response
+                .add_cookie(&session::cookie(&state, &new_session.secret))
+                .map_err(|e| PageError::Internal(e.to_string()))?;
+            Ok(response)
+        }
+        Err(e @ (AccountError::Invalid(_) | AccountError::EmailTaken)) => render(
+            &req,
+            &state,
+            StatusCode::BAD_REQUEST,
+            Some(&e.to_string()),
+            Some(&form),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,117 @@
+//! The first-run page: a one-time link printed by `ferrid serve` on a database with no
+//! admin. It creates the first admin and then stops working.
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::accounts::{self, AccountError, Registration};
+use crate::crypto::token::SecretToken;
+use crate::state::AppState;
+use crate::web::csrf::{self, CsrfToken};
+use crate::web::error::{html, see_other, PageError};
+use crate::web::{client_ip, now, session};
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage<'a> {
+    csrf_token: &'a str,
+    error: Option<&'a str>,
+    token: &'a str,
+    email: &'a str,
+    name: &'a str,
+}
+
+#[derive(Deserialize)]
+pub struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+const LINK_GONE: &str = "This setup link is no longer valid. An administrator may already exist; otherwise restart `ferrid serve` for a new link, or run `ferrid user add --admin`.";
+
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<SetupQuery>,
+) -> Result<HttpResponse, PageError> {
+    let token = SecretToken::from_presented(&query.token).ok_or(PageError::NotFound)?;
+    let usable = {
+        let (state, token, now) = (state.clone(), token.clone(), now());
+        web::block(move || accounts::setup_link_is_usable(&state, &token, now)).await??
+    };
+    if !usable {
+        return Err(PageError::BadRequest(LINK_GONE.into()));
+    }
+    let csrf = CsrfToken::for_request(&req, state.cookies_secure());
+    let page = SetupPage {
+        csrf_token: &csrf.value,
+        error: None,
+        token: token.as_str(),
+        email: "",
+        name: "",
+    };
+    Ok(csrf.attach(html(StatusCode::OK, &page)?))
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<SetupForm>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &form.csrf_token)?;
+    let form = form.into_inner();
+    let token = SecretToken::from_presented(&form.token)
+        .ok_or_else(|| PageError::BadRequest(LINK_GONE.into()))?;
+    let (ip, now) = (client_ip(&req), now());
+    let result = {
+        let state = state.clone();
+        let (email, password, name) =
+            (form.email.clone(), form.password.clone(), form.name.clone());
+        web::block(move || {
+            let registration = Registration {
+                email: &email,
+                password: &password,
+                name: &name,
+            };
+            accounts::create_first_admin(&state, &token, &registration, ip.as_deref(), now)
+        })
+        .await?
+    };
+    match result {
+        Ok(new_session) => {
+            let mut response = see_other("/account");
+            response
+                .add_cookie(&session::cookie(&state, &new_session.secret))
+                .map_err(|e| PageError::Internal(e.to_string()))?;
+            Ok(response)
+        }
+        Err(AccountError::SetupLinkInvalid) => Err(PageError::BadRequest(LINK_GONE.into())),
+        Err(e @ (AccountError::Invalid(_) | AccountError::EmailTaken)) => {
+            let csrf = CsrfToken::for_request(&req, state.cookies_secure());
+            let page = SetupPage {
+                csrf_token: &csrf.value,
+                error: Some(&e.to_string()),
+                token: &form.token,
+                email: &form.email,
+                name: &form.name,
+            };
+            Ok(csrf.attach(html(StatusCode::BAD_REQUEST, &page)?))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

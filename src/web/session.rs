@@ -1,0 +1,66 @@
+//! The login session cookie and the `CurrentSession` extractor.
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{time::Duration, Cookie, SameSite};
+use actix_web::{web, FromRequest, HttpRequest};
+
+use super::error::PageError;
+use crate::crypto::token::SecretToken;
+use crate::state::AppState;
+use crate::store::sessions::Session;
+
+pub const COOKIE: &str = "ferrid_session";
+
+/// HttpOnly (no script can read it), SameSite=Lax (not sent on cross-site POSTs), Secure
+/// when the issuer is https, and lasting as long as the server-side session.
+pub fn cookie(state: &AppState, secret: &SecretToken) -> Cookie<'static> {
+    Cookie::build(COOKIE, secret.as_str().to_string())
+        .path("/")
+        .http_only(true)
+        .secure(state.cookies_secure())
+        .same_site(SameSite::Lax)
+        .max_age(Duration::seconds(state.settings.session.lifetime))
+        .finish()
+}
+
+/// Tells the browser to drop the session cookie.
+pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
+    let mut c = Cookie::build(COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .secure(state.cookies_secure())
+        .same_site(SameSite::Lax)
+        .finish();
+    c.make_removal();
+    c
+}
+
+/// The session secret the browser presented, if it could be one of ours.
+pub fn presented_secret(req: &HttpRequest) -> Option<SecretToken> {
+    req.cookie(COOKIE)
+        .and_then(|c| SecretToken::from_presented(c.value()))
+}
+
+/// The live session of the request, or `None` (no cookie, unknown, expired, user disabled).
+pub struct CurrentSession(pub Option<Session>);
+
+impl FromRequest for CurrentSession {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let secret = presented_secret(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (Some(secret), Some(state)) = (secret, state) else {
+                return Ok(CurrentSession(None));
+            };
+            let now = super::now();
+            let session =
+                web::block(move || crate::accounts::current_session(&state, &secret, now))
+                    .await??;
+            Ok(CurrentSession(session))
+        })
+    }
+}
