@@ -40,11 +40,12 @@ impl r2d2::ManageConnection for Manager {
             DatabaseKind::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
-                // WAL lets readers run beside the writer; busy_timeout makes concurrent
-                // writers wait instead of failing; SQLite leaves foreign keys off by default.
+                // busy_timeout first: concurrent writers then wait instead of failing.
+                // SQLite leaves foreign keys off by default. (WAL is set once, in `connect`:
+                // it is a property of the file, and switching it takes a write lock.)
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+                     PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
@@ -70,6 +71,10 @@ pub fn connect(kind: &DatabaseKind, pool_size: u32) -> Result<Pool, StoreError> 
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Open(format!("{}: {e}", dir.display())))?;
         }
+        // WAL lets readers run beside the one writer.
+        let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+            .map_err(|e| StoreError::Open(e.to_string()))?;
+        conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")?;
     }
     let pool = r2d2::Pool::builder()
         .max_size(pool_size)

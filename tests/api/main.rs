@@ -1,0 +1,8 @@
+//! Black-box tests over HTTP against the real application on port 0: ONE test binary
+//! (each file directly under tests/ would be another binary to link).
+mod helpers;
+
+mod accounts;
+mod cli;
+mod hardening;
+mod setup;
