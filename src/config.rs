@@ -261,13 +261,14 @@ impl Settings {
         {
             problems.push("rate_limit: limits and window must be positive".into());
         }
-        if self.is_production() {
-            if self.secrets.master_key.is_none() && self.secrets.master_key_file.is_none() {
-                problems.push(
-                    "secrets.master_key: production needs a master key from FERRID__SECRETS__MASTER_KEY or secrets.master_key_file; the generated development key is refused"
-                        .into(),
-                );
-            }
+        if self.is_production()
+            && self.secrets.master_key.is_none()
+            && self.secrets.master_key_file.is_none()
+        {
+            problems.push(
+                "secrets.master_key: production needs a master key from FERRID__SECRETS__MASTER_KEY or secrets.master_key_file; the generated development key is refused"
+                    .into(),
+            );
         }
         if problems.is_empty() {
             Ok(())

@@ -11,29 +11,65 @@ async fn bad_input_is_a_client_error(backend: Backend) {
 
     // Empty fields.
     let empty = app
-        .post_form(&client, "/register", &[("email", ""), ("password", ""), ("name", ""), ("csrf_token", &csrf)])
+        .post_form(
+            &client,
+            "/register",
+            &[
+                ("email", ""),
+                ("password", ""),
+                ("name", ""),
+                ("csrf_token", &csrf),
+            ],
+        )
         .await;
     assert_eq!(empty.status(), 400);
     let empty_login = app
-        .post_form(&client, "/login", &[("email", ""), ("password", ""), ("csrf_token", &csrf)])
+        .post_form(
+            &client,
+            "/login",
+            &[("email", ""), ("password", ""), ("csrf_token", &csrf)],
+        )
         .await;
     assert_eq!(empty_login.status(), 400);
 
     // SQL metacharacters in the email are just a bad email (and the table survives).
-    for email in ["x' OR '1'='1", "a@example.com'; DROP TABLE users;--", "\"; DELETE FROM users; --@x.io"] {
+    for email in [
+        "x' OR '1'='1",
+        "a@example.com'; DROP TABLE users;--",
+        "\"; DELETE FROM users; --@x.io",
+    ] {
         let r = app
-            .post_form(&client, "/register", &[("email", email), ("password", "correct horse battery"), ("csrf_token", &csrf)])
+            .post_form(
+                &client,
+                "/register",
+                &[
+                    ("email", email),
+                    ("password", "correct horse battery"),
+                    ("csrf_token", &csrf),
+                ],
+            )
             .await;
         assert!(r.status().is_client_error(), "{email}: {}", r.status());
         let r = app
-            .post_form(&client, "/login", &[("email", email), ("password", "whatever it is"), ("csrf_token", &csrf)])
+            .post_form(
+                &client,
+                "/login",
+                &[
+                    ("email", email),
+                    ("password", "whatever it is"),
+                    ("csrf_token", &csrf),
+                ],
+            )
             .await;
         assert!(r.status().is_client_error(), "{email}: {}", r.status());
     }
     assert_eq!(app.user_count(), 0);
 
     // A 10 MB body.
-    let big = format!("csrf_token={csrf}&email=a%40b.io&password={}", "x".repeat(10 * 1024 * 1024));
+    let big = format!(
+        "csrf_token={csrf}&email=a%40b.io&password={}",
+        "x".repeat(10 * 1024 * 1024)
+    );
     let r = client
         .post(app.url("/register"))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -65,9 +101,18 @@ async fn bad_input_is_a_client_error(backend: Backend) {
     assert_eq!(r.status(), 400);
 
     // Wrong content type, repeated and garbled query parameters.
-    let r = client.post(app.url("/login")).json(&serde_json::json!({"email": "a"})).send().await.unwrap();
+    let r = client
+        .post(app.url("/login"))
+        .json(&serde_json::json!({"email": "a"}))
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_client_error(), "{}", r.status());
-    let r = client.get(app.url("/setup?token=%ff")).send().await.unwrap();
+    let r = client
+        .get(app.url("/setup?token=%ff"))
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_client_error(), "{}", r.status());
     let r = client.get(app.url("/nowhere")).send().await.unwrap();
     assert_eq!(r.status(), 404);
@@ -77,7 +122,16 @@ async fn bad_input_is_a_client_error(backend: Backend) {
     let b = browser();
     let csrf = app.csrf(&b, "/login").await;
     let r = app
-        .post_form(&b, "/login", &[("email", &user.email), ("password", &user.password), ("csrf_token", &csrf), ("return_to", "//evil.example/x")])
+        .post_form(
+            &b,
+            "/login",
+            &[
+                ("email", &user.email),
+                ("password", &user.password),
+                ("csrf_token", &csrf),
+                ("return_to", "//evil.example/x"),
+            ],
+        )
         .await;
     assert_eq!(r.headers()["location"], "/account");
 }
@@ -85,14 +139,36 @@ async fn bad_input_is_a_client_error(backend: Backend) {
 async fn health_and_readiness(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = browser();
-    assert_eq!(client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
-    assert_eq!(client.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn security_headers_are_on_every_response() {
     let app = spawn_app(Backend::Sqlite).await;
-    for path in ["/login", "/register", "/healthz", "/nowhere", "/static/style.css"] {
+    for path in [
+        "/login",
+        "/register",
+        "/healthz",
+        "/nowhere",
+        "/static/style.css",
+    ] {
         let r = browser().get(app.url(path)).send().await.unwrap();
         let h = r.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
@@ -122,11 +198,18 @@ async fn an_https_issuer_makes_cookies_secure() {
     let r = client
         .post(app.url("/register"))
         .header("cookie", format!("ferrid_csrf={csrf}"))
-        .form(&[("email", user_email), ("password", "correct horse battery"), ("csrf_token", csrf.as_str())])
+        .form(&[
+            ("email", user_email),
+            ("password", "correct horse battery"),
+            ("csrf_token", csrf.as_str()),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
     let session = set_cookie(r.headers(), "ferrid_session").unwrap();
-    assert!(session.contains("Secure") && session.contains("HttpOnly"), "{session}");
+    assert!(
+        session.contains("Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
 }

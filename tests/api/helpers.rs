@@ -68,7 +68,8 @@ pub fn postgres_base_url() -> Option<String> {
 fn fresh_postgres_database() -> String {
     let base = postgres_base_url().expect("checked by the caller");
     let schema = format!("t_{}", random_id().to_lowercase().replace(['-', '_'], ""));
-    let mut conn = diesel::PgConnection::establish(&base).expect("connect to FERRID_TEST_POSTGRES_URL");
+    let mut conn =
+        diesel::PgConnection::establish(&base).expect("connect to FERRID_TEST_POSTGRES_URL");
     conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
         .expect("create test schema");
     let sep = if base.contains('?') { '&' } else { '?' };
@@ -101,7 +102,9 @@ pub async fn spawn_app_with(backend: Backend, edit: impl FnOnce(&mut Settings)) 
     let mut settings = test_settings(backend, dir.path());
     edit(&mut settings);
     let database_url = settings.database.url.clone();
-    let app = Application::build(settings).await.expect("application starts");
+    let app = Application::build(settings)
+        .await
+        .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     let setup_link = app.setup_link().map(str::to_string);
@@ -136,7 +139,14 @@ impl TestApp {
 
     /// GETs a page and returns the `csrf_token` of its form.
     pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
-        let body = client.get(self.url(path)).send().await.unwrap().text().await.unwrap();
+        let body = client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         extract_csrf(&body).unwrap_or_else(|| panic!("no csrf_token on {path}:\n{body}"))
     }
 
@@ -146,26 +156,50 @@ impl TestApp {
         path: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        client.post(self.url(path)).form(fields).send().await.unwrap()
+        client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Registers through the page, as a browser would; the client ends up logged in.
-    pub async fn register(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+    pub async fn register(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
         let csrf = self.csrf(client, "/register").await;
         self.post_form(
             client,
             "/register",
-            &[("email", email), ("password", password), ("name", "Test User"), ("csrf_token", &csrf)],
+            &[
+                ("email", email),
+                ("password", password),
+                ("name", "Test User"),
+                ("csrf_token", &csrf),
+            ],
         )
         .await
     }
 
-    pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
         let csrf = self.csrf(client, "/login").await;
         self.post_form(
             client,
             "/login",
-            &[("email", email), ("password", password), ("csrf_token", &csrf)],
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &csrf),
+            ],
         )
         .await
     }
@@ -234,5 +268,12 @@ pub fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// The value part of a Set-Cookie header.
 pub fn cookie_value(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string()
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string()
 }

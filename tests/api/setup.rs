@@ -2,11 +2,17 @@
 use crate::helpers::*;
 use crate::on_both_backends;
 
-on_both_backends!(setup_link_is_single_use, setup_link_dies_when_an_admin_exists);
+on_both_backends!(
+    setup_link_is_single_use,
+    setup_link_dies_when_an_admin_exists
+);
 
 async fn setup_link_is_single_use(backend: Backend) {
     let app = spawn_app(backend).await;
-    let link = app.setup_link.clone().expect("a fresh install prints a setup link");
+    let link = app
+        .setup_link
+        .clone()
+        .expect("a fresh install prints a setup link");
     let path = link.strip_prefix(&app.address).expect("link on the issuer");
     let client = browser();
     let page = client.get(app.url(path)).send().await.unwrap();
@@ -23,11 +29,21 @@ async fn setup_link_is_single_use(backend: Backend) {
     ];
     let created = app.post_form(&client, "/setup", &form).await;
     assert_eq!(created.status(), 303);
-    let account = client.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    let account = client
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(account.contains("admin"), "{account}");
 
     // Second use: refused, nothing created.
-    assert_eq!(browser().get(app.url(path)).send().await.unwrap().status(), 400);
+    assert_eq!(
+        browser().get(app.url(path)).send().await.unwrap().status(),
+        400
+    );
     let mut again = form;
     again[1] = ("email", "second@example.com");
     assert_eq!(app.post_form(&client, "/setup", &again).await.status(), 400);
@@ -35,7 +51,10 @@ async fn setup_link_is_single_use(backend: Backend) {
 
     // A guessed token is refused.
     let guess = "/setup?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    assert_eq!(browser().get(app.url(guess)).send().await.unwrap().status(), 400);
+    assert_eq!(
+        browser().get(app.url(guess)).send().await.unwrap().status(),
+        400
+    );
 }
 
 async fn setup_link_dies_when_an_admin_exists(backend: Backend) {
@@ -43,9 +62,21 @@ async fn setup_link_dies_when_an_admin_exists(backend: Backend) {
     let link = app.setup_link.clone().unwrap();
     let path = link.strip_prefix(&app.address).unwrap().to_string();
     let mut cmd = app.ferrid_command();
-    cmd.args(["user", "add", "--admin", "--email", "root@example.com", "--password-stdin"]);
-    assert!(run_with_stdin(cmd, "correct horse battery\n").status.success());
-    assert_eq!(browser().get(app.url(&path)).send().await.unwrap().status(), 400);
+    cmd.args([
+        "user",
+        "add",
+        "--admin",
+        "--email",
+        "root@example.com",
+        "--password-stdin",
+    ]);
+    assert!(run_with_stdin(cmd, "correct horse battery\n")
+        .status
+        .success());
+    assert_eq!(
+        browser().get(app.url(&path)).send().await.unwrap().status(),
+        400
+    );
 }
 
 pub fn run_with_stdin(mut cmd: std::process::Command, input: &str) -> std::process::Output {
@@ -57,6 +88,11 @@ pub fn run_with_stdin(mut cmd: std::process::Command, input: &str) -> std::proce
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
