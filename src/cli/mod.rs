@@ -1,16 +1,13 @@
 //! The `ferrid` command line: argument definitions and what each command does.
-use std::io::BufRead as _;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::crypto::password::PasswordHasher;
-use crate::domain::{Email, Password, Role};
 use crate::startup::Application;
-use crate::store::audit::{self, Event, EventKind};
-use crate::store::users::{self, NewUser};
 use crate::store::{self, StoreError};
+
+mod user;
 
 #[derive(Parser)]
 #[command(
@@ -100,9 +97,9 @@ pub fn run(command: Command, settings: Settings) -> Result<(), CliError> {
             name,
             admin,
             password_stdin: _,
-        }) => user_add(&settings, &email, name.as_deref().unwrap_or(""), admin),
+        }) => user::add(&settings, &email, name.as_deref().unwrap_or(""), admin),
         Command::User(UserCommand::SetRole { email, role }) => {
-            user_set_role(&settings, &email, &role)
+            user::set_role(&settings, &email, &role)
         }
     }
 }
@@ -128,82 +125,13 @@ fn serve(settings: Settings) -> Result<(), CliError> {
     })
 }
 
-fn open_pool(settings: &Settings) -> Result<store::Pool, CliError> {
+pub(crate) fn open_pool(settings: &Settings) -> Result<store::Pool, CliError> {
     let kind = settings
         .database_kind()
         .ok_or_else(|| CliError::Usage("database.url: unknown database scheme".into()))?;
     Ok(store::connect(&kind, 2)?)
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     crate::web::now()
-}
-
-/// One line from standard input, without its line ending.
-fn read_password() -> Result<String, CliError> {
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-        CliError::Usage(format!("cannot read the password from standard input: {e}"))
-    })?;
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
-}
-
-fn user_add(settings: &Settings, email: &str, name: &str, admin: bool) -> Result<(), CliError> {
-    let email = Email::parse(email).map_err(|e| CliError::Usage(format!("--email: {e}")))?;
-    let password = Password::parse(&read_password()?)
-        .map_err(|e| CliError::Usage(format!("password: {e}")))?;
-    let hasher = PasswordHasher::new(&settings.password)
-        .map_err(|e| CliError::Usage(format!("password settings: {e}")))?;
-    let hash = hasher.hash(&password);
-    let pool = open_pool(settings)?;
-    let mut conn = pool.get().map_err(StoreError::from)?;
-    let role = if admin { Role::Admin } else { Role::User };
-    let new = NewUser {
-        email: &email,
-        name: name.trim(),
-        password_hash: &hash,
-        role,
-    };
-    let user = match users::insert(&mut conn, &new, now()) {
-        Err(StoreError::Duplicate) => {
-            return Err(CliError::Failed(format!(
-                "a user with the email {} already exists; nothing was changed",
-                email.as_str()
-            )))
-        }
-        other => other?,
-    };
-    audit::record(
-        &mut conn,
-        &Event::new(EventKind::UserRegistered)
-            .user(&user.id)
-            .detail("cli"),
-        now(),
-    )?;
-    println!("created {} {} ({})", role.as_str(), email.as_str(), user.id);
-    Ok(())
-}
-
-fn user_set_role(settings: &Settings, email: &str, role: &str) -> Result<(), CliError> {
-    let email = Email::parse(email).map_err(|e| CliError::Usage(format!("--email: {e}")))?;
-    let role = Role::parse(role).map_err(|e| CliError::Usage(format!("--role: {e}")))?;
-    let pool = open_pool(settings)?;
-    let mut conn = pool.get().map_err(StoreError::from)?;
-    let Some(user) = users::find_by_email(&mut conn, &email)? else {
-        return Err(CliError::Failed(format!(
-            "no user has the email {}",
-            email.as_str()
-        )));
-    };
-    users::set_role(&mut conn, &email, role, now())?;
-    let detail = format!("cli: {} -> {}", user.role.as_str(), role.as_str());
-    audit::record(
-        &mut conn,
-        &Event::new(EventKind::RoleChanged)
-            .user(&user.id)
-            .detail(&detail),
-        now(),
-    )?;
-    println!("{} is now {}", email.as_str(), role.as_str());
-    Ok(())
 }
