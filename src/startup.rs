@@ -6,8 +6,12 @@ use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
 use crate::accounts;
 use crate::config::Settings;
+use crate::crypto::key_store::{self, KeyPolicy, KeyStore};
 use crate::crypto::password::PasswordHasher;
 use crate::security::rate_limit::LoginLimiter;
 use crate::state::AppState;
@@ -31,6 +35,7 @@ impl Application {
             .database_kind()
             .ok_or_else(|| anyhow::anyhow!("database.url: unknown database scheme"))?;
         let pool = store::connect(&kind, settings.database.pool_size)?;
+        let keys = Arc::new(open_key_store(&settings, &pool)?);
         let hasher = PasswordHasher::new(&settings.password)
             .map_err(|e| anyhow::anyhow!("password: invalid argon2 parameters: {e}"))?;
         let listener = TcpListener::bind(&settings.server.bind).map_err(|e| {
@@ -51,7 +56,9 @@ impl Application {
             issuer: issuer.clone(),
             pool,
             hasher,
+            keys,
         });
+        spawn_maintenance(&state);
         let setup_link = accounts::issue_setup_token(&state, handlers::now())?
             .map(|token| format!("{issuer}/setup?token={}", token.as_str()));
         let server = {
@@ -120,5 +127,47 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (actix's graceful stop).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Loads (in development, creates) the master key and opens the key store. A master key that
+/// does not open the stored keys stops the start here, before anything is changed.
+fn open_key_store(settings: &Settings, pool: &store::Pool) -> anyhow::Result<KeyStore> {
+    let (master, generated) = key_store::load_master_key(settings)?;
+    if generated {
+        let path = settings.server.data_dir.join("master.key");
+        log::warn!(
+            "generated a development master key in {}; production needs FERRID__SECRETS__MASTER_KEY",
+            path.display()
+        );
+    }
+    let mut conn = pool.get()?;
+    let policy = KeyPolicy::from_settings(settings);
+    Ok(KeyStore::open(&mut conn, master, policy, handlers::now())?)
+}
+
+/// One background thread per replica: every `keys.poll_interval` seconds it reloads the key
+/// set when its version moved (another replica or `ferrid keys rotate` changed it) and runs
+/// key maintenance when due. A plain thread, since all of it is blocking database work; it
+/// ends once the application state is gone.
+fn spawn_maintenance(state: &web::Data<AppState>) {
+    let keys: Weak<KeyStore> = Arc::downgrade(&state.keys);
+    let pool = state.pool.clone();
+    let interval = Duration::from_secs(state.settings.keys.poll_interval);
+    let spawned = std::thread::Builder::new()
+        .name("ferrid-maintenance".into())
+        .spawn(move || loop {
+            std::thread::sleep(interval);
+            let Some(keys) = keys.upgrade() else { break };
+            let result = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                keys.tick(&mut conn, handlers::now())
+                    .map_err(|e| e.to_string())
+            });
+            if let Err(e) = result {
+                log::warn!("key maintenance: {e}");
+            }
+        });
+    if let Err(e) = spawned {
+        log::error!("cannot start the maintenance thread: {e}");
     }
 }

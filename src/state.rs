@@ -1,6 +1,8 @@
 //! The shared state every handler gets through `web::Data<AppState>`; nothing is global.
+use std::sync::Arc;
 
 use crate::config::Settings;
+use crate::crypto::key_store::KeyStore;
 use crate::crypto::password::PasswordHasher;
 use crate::security::rate_limit::LoginLimiter;
 use crate::store::Pool;
@@ -12,6 +14,8 @@ pub struct AppState {
     pub pool: Pool,
     pub hasher: PasswordHasher,
     pub login_limiter: LoginLimiter,
+    /// Signing keys; a background thread keeps it current (see startup).
+    pub keys: Arc<KeyStore>,
 }
 
 impl AppState {

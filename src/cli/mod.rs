@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::startup::Application;
 use crate::store::{self, StoreError};
 
+mod keys;
 mod user;
 
 #[derive(Parser)]
@@ -32,6 +33,20 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Inspect and rotate the signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Every stored key: kid, algorithm, state and times (unix seconds).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create the next keys now (published at once, active after keys.publish_ahead).
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -98,6 +113,8 @@ pub fn run(command: Command, settings: Settings) -> Result<(), CliError> {
             admin,
             password_stdin: _,
         }) => user::add(&settings, &email, name.as_deref().unwrap_or(""), admin),
+        Command::Keys(KeysCommand::List { json }) => keys::list(&settings, json),
+        Command::Keys(KeysCommand::Rotate) => keys::rotate(&settings),
         Command::User(UserCommand::SetRole { email, role }) => {
             user::set_role(&settings, &email, &role)
         }

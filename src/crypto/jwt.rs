@@ -219,7 +219,7 @@ pub struct Validation<'a> {
 pub struct KeySet {
     signers: HashMap<SigningAlg, Signer>,
     verifiers: HashMap<String, Verifier>,
-    jwks_json: Vec<u8>,
+    jwks_json: bytes::Bytes,
 }
 
 impl KeySet {
@@ -268,8 +268,9 @@ impl KeySet {
             }
         }
 
-        let jwks_json =
-            serde_json::to_vec(&serde_json::json!({ "keys": keys })).map_err(internal)?;
+        let jwks_json = serde_json::to_vec(&serde_json::json!({ "keys": keys }))
+            .map_err(internal)?
+            .into();
         Ok(Self {
             signers,
             verifiers,
@@ -278,8 +279,9 @@ impl KeySet {
     }
 
     /// The JWKS document (RFC 7517 §5) `{"keys":[...]}`, serialized once in [`KeySet::new`].
-    pub fn jwks_bytes(&self) -> &[u8] {
-        &self.jwks_json
+    /// A cheap (reference-counted) handle: responses share one buffer.
+    pub fn jwks_bytes(&self) -> bytes::Bytes {
+        self.jwks_json.clone()
     }
 
     /// The active signer for `alg`, if any.
@@ -571,11 +573,8 @@ mod tests {
             .key_pair_from_pem(&k.private_pem)
             .unwrap()
             .to_pem_public_key();
-        for secret in [
-            public_pem.as_slice(),
-            k.public_jwk.as_bytes(),
-            set.jwks_bytes(),
-        ] {
+        let jwks = set.jwks_bytes();
+        for secret in [public_pem.as_slice(), k.public_jwk.as_bytes(), &jwks] {
             let header = json!({"alg": "HS256", "typ": "at+jwt", "kid": k.kid});
             let token = hs256_token(&header, &claims(), secret);
             assert!(matches!(
@@ -780,7 +779,7 @@ mod tests {
     #[test]
     fn jwks_document() {
         let set = keyset();
-        let jwks: Value = serde_json::from_slice(set.jwks_bytes()).unwrap();
+        let jwks: Value = serde_json::from_slice(&set.jwks_bytes()).unwrap();
         let keys = jwks["keys"].as_array().unwrap();
         assert_eq!(keys.len(), 3);
         for key in keys {

@@ -4,6 +4,7 @@
 //! domain types. Nothing outside `store/` writes SQL.
 pub mod audit;
 mod db;
+pub mod keys;
 pub mod schema;
 pub mod sessions;
 pub mod setup;

@@ -45,3 +45,26 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, sessions, audit_events, setup_tokens);
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        alg -> Text,
+        public_jwk -> Text,
+        private_key -> Text,
+        state -> Text,
+        created_at -> BigInt,
+        activate_after -> BigInt,
+        activated_at -> Nullable<BigInt>,
+        retired_at -> Nullable<BigInt>,
+        drop_after -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    key_set_state (id) {
+        id -> Integer,
+        version -> BigInt,
+        maintained_at -> BigInt,
+    }
+}

@@ -1,5 +1,6 @@
 //! actix handlers and middleware: HTTP in, typed calls into `accounts`/`oauth`, HTTP out.
 pub mod csrf;
+pub mod discovery;
 pub mod error;
 pub mod headers;
 pub mod pages;
@@ -14,6 +15,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/style.css", web::get().to(assets::stylesheet))
+        .route("/jwks", web::get().to(discovery::jwks))
         .route("/login", web::get().to(login::show))
         .route("/login", web::post().to(login::submit))
         .route("/register", web::get().to(register::show))

@@ -5,4 +5,5 @@ mod helpers;
 mod accounts;
 mod cli;
 mod hardening;
+mod keys;
 mod setup;

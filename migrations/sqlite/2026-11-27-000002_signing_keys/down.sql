@@ -1,0 +1,2 @@
+DROP TABLE key_set_state;
+DROP TABLE signing_keys;
