@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod oauth;
 pub mod security;
 pub mod startup;
 pub mod state;

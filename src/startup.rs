@@ -57,6 +57,7 @@ impl Application {
             pool,
             hasher,
             keys,
+            discovery: serde_json::to_vec(&crate::oauth::discovery::metadata(&issuer))?.into(),
         });
         spawn_maintenance(&state);
         let setup_link = accounts::issue_setup_token(&state, handlers::now())?

@@ -16,6 +16,8 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     /// Signing keys; a background thread keeps it current (see startup).
     pub keys: Arc<KeyStore>,
+    /// The discovery document, serialized once the issuer is known.
+    pub discovery: bytes::Bytes,
 }
 
 impl AppState {

@@ -7,8 +7,11 @@ use crate::config::Settings;
 use crate::startup::Application;
 use crate::store::{self, StoreError};
 
+mod client;
 mod keys;
 mod user;
+
+pub use client::ClientCommand;
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +39,9 @@ pub enum Command {
     /// Inspect and rotate the signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Register and list OAuth clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
 }
 
 #[derive(Subcommand)]
@@ -115,6 +121,7 @@ pub fn run(command: Command, settings: Settings) -> Result<(), CliError> {
         }) => user::add(&settings, &email, name.as_deref().unwrap_or(""), admin),
         Command::Keys(KeysCommand::List { json }) => keys::list(&settings, json),
         Command::Keys(KeysCommand::Rotate) => keys::rotate(&settings),
+        Command::Client(command) => client::run(&settings, command),
         Command::User(UserCommand::SetRole { email, role }) => {
             user::set_role(&settings, &email, &role)
         }

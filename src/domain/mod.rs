@@ -1,12 +1,24 @@
 //! Types that are valid by construction ("parse, don't validate"): once a value of one of
 //! these types exists, nothing downstream has to check it again.
+mod client_auth_method;
+mod client_id;
+mod code_challenge;
 mod email;
+mod grant_type;
 mod password;
+mod redirect_uri;
 mod role;
+mod scope;
 
+pub use client_auth_method::ClientAuthMethod;
+pub use client_id::ClientId;
+pub use code_challenge::CodeChallenge;
 pub use email::Email;
+pub use grant_type::GrantType;
 pub use password::Password;
+pub use redirect_uri::{RedirectUri, RedirectUriError};
 pub use role::Role;
+pub use scope::ScopeSet;
 
 /// Why a raw value was refused; the message is shown to the user as is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

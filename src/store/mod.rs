@@ -3,11 +3,14 @@
 //! `web::block`. Row structs stay private to this module; functions take and return
 //! domain types. Nothing outside `store/` writes SQL.
 pub mod audit;
+pub mod clients;
 mod db;
+pub mod grants;
 pub mod keys;
 pub mod schema;
 pub mod sessions;
 pub mod setup;
+pub mod tokens;
 pub mod users;
 
 pub use db::{connect, ping, run_migrations, DbConn, Pool, PooledConn};

@@ -11,6 +11,15 @@ diesel::table! {
         disabled -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        given_name -> Text,
+        family_name -> Text,
+        phone_number -> Text,
+        phone_number_verified -> Bool,
+        street_address -> Text,
+        locality -> Text,
+        region -> Text,
+        postal_code -> Text,
+        country -> Text,
     }
 }
 
@@ -44,7 +53,19 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, audit_events, setup_tokens);
+diesel::joinable!(access_tokens -> grants (grant_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    audit_events,
+    setup_tokens,
+    clients,
+    consents,
+    authorization_requests,
+    grants,
+    authorization_codes,
+    access_tokens,
+);
 
 diesel::table! {
     signing_keys (kid) {
@@ -66,5 +87,86 @@ diesel::table! {
         id -> Integer,
         version -> BigInt,
         maintained_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    clients (client_id) {
+        client_id -> Text,
+        secret_hash -> Nullable<Text>,
+        name -> Text,
+        redirect_uris -> Text,
+        post_logout_redirect_uris -> Text,
+        grant_types -> Text,
+        scopes -> Text,
+        public -> Bool,
+        token_endpoint_auth_method -> Text,
+        id_token_signed_response_alg -> Text,
+        skip_consent -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    consents (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        scope -> Text,
+        granted_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    authorization_requests (id_hash) {
+        id_hash -> Text,
+        client_id -> Text,
+        request -> Text,
+        login_after -> Nullable<BigInt>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        scope -> Text,
+        claims -> Nullable<Text>,
+        auth_time -> BigInt,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    authorization_codes (code_hash) {
+        code_hash -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        redirect_uri -> Text,
+        redirect_uri_given -> Bool,
+        scope -> Text,
+        nonce -> Nullable<Text>,
+        code_challenge -> Nullable<Text>,
+        claims -> Nullable<Text>,
+        auth_time -> BigInt,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        grant_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    access_tokens (jti) {
+        jti -> Text,
+        grant_id -> Nullable<Text>,
+        client_id -> Text,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
     }
 }

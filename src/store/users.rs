@@ -128,3 +128,56 @@ pub fn admin_exists(conn: &mut DbConn) -> Result<bool, StoreError> {
         .get_result(conn)?;
     Ok(n > 0)
 }
+
+/// The claims-bearing profile (OpenID Connect Core §5.1): what /account edits and what
+/// ID tokens and /userinfo release, by scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct Profile {
+    pub name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub phone_number: String,
+    pub phone_number_verified: bool,
+    pub street_address: String,
+    pub locality: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+/// The user (for email claims and status) and their profile.
+pub fn find_with_profile(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<Option<(User, Profile)>, StoreError> {
+    let row: Option<(UserRow, Profile)> = users::table
+        .find(id)
+        .select((UserRow::as_select(), Profile::as_select()))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(u, p)| (u.into_user().0, p)))
+}
+
+pub fn update_profile(
+    conn: &mut DbConn,
+    id: &str,
+    profile: &Profile,
+    now: i64,
+) -> Result<(), StoreError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::name.eq(&profile.name),
+            users::given_name.eq(&profile.given_name),
+            users::family_name.eq(&profile.family_name),
+            users::phone_number.eq(&profile.phone_number),
+            users::street_address.eq(&profile.street_address),
+            users::locality.eq(&profile.locality),
+            users::region.eq(&profile.region),
+            users::postal_code.eq(&profile.postal_code),
+            users::country.eq(&profile.country),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,5 +1,6 @@
-//! Published metadata: the JWKS (RFC 7517 §5), served from bytes serialized when the key set
-//! last changed, never rebuilt per request.
+//! Published metadata: provider metadata (OIDC Discovery §4, RFC 8414 §3) and the JWKS
+//! (RFC 7517 §5), both served from bytes serialized once (the JWKS: when the key set last
+//! changed), never rebuilt per request.
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
@@ -11,4 +12,11 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
         .content_type("application/json")
         .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
         .body(state.keys.current().jwks_bytes())
+}
+
+pub async fn configuration(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(state.discovery.clone())
 }

@@ -1,10 +1,15 @@
 //! actix handlers and middleware: HTTP in, typed calls into `accounts`/`oauth`, HTTP out.
+pub mod authorize;
+pub mod bearer;
 pub mod csrf;
 pub mod discovery;
 pub mod error;
 pub mod headers;
+pub mod oauth_error;
 pub mod pages;
 pub mod session;
+pub mod token;
+pub mod userinfo;
 
 use actix_web::web;
 
@@ -16,6 +21,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/style.css", web::get().to(assets::stylesheet))
         .route("/jwks", web::get().to(discovery::jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            web::get().to(discovery::configuration),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            web::get().to(discovery::configuration),
+        )
+        .route("/authorize", web::get().to(authorize::get))
+        .route("/authorize", web::post().to(authorize::post))
+        .route("/authorize/continue", web::get().to(authorize::resume))
+        .route("/consent", web::get().to(authorize::show_consent))
+        .route("/consent", web::post().to(authorize::submit_consent))
+        .service(
+            web::resource("/token")
+                .app_data(token::form_config(16 * 1024))
+                .route(web::post().to(token::token)),
+        )
+        .route("/userinfo", web::get().to(userinfo::get))
+        .route("/userinfo", web::post().to(userinfo::post))
         .route("/login", web::get().to(login::show))
         .route("/login", web::post().to(login::submit))
         .route("/register", web::get().to(register::show))

@@ -1,0 +1,14 @@
+DROP TABLE access_tokens;
+DROP TABLE authorization_codes;
+DROP TABLE grants;
+DROP TABLE authorization_requests;
+DROP TABLE consents;
+ALTER TABLE users DROP COLUMN country;
+ALTER TABLE users DROP COLUMN postal_code;
+ALTER TABLE users DROP COLUMN region;
+ALTER TABLE users DROP COLUMN locality;
+ALTER TABLE users DROP COLUMN street_address;
+ALTER TABLE users DROP COLUMN phone_number_verified;
+ALTER TABLE users DROP COLUMN phone_number;
+ALTER TABLE users DROP COLUMN family_name;
+ALTER TABLE users DROP COLUMN given_name;

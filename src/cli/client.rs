@@ -1,0 +1,205 @@
+//! `ferrid client add` and `ferrid client list`.
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{now, open_pool, CliError};
+use crate::config::Settings;
+use crate::oauth::registration::{build_client, NewClientRequest, RegistrationError};
+use crate::store::clients::{self, Client};
+use crate::store::StoreError;
+
+#[derive(Subcommand)]
+pub enum ClientCommand {
+    /// Register a client; prints its client_id and, for a confidential client, its secret
+    /// (shown once only).
+    Add(AddArgs),
+    /// Every registered client (never a secret).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+    #[arg(long)]
+    name: String,
+    /// An exact redirect URI (repeat for several); required for authorization_code.
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    redirect_uris: Vec<String>,
+    /// A client that cannot keep a secret (native or browser app): no secret, PKCE only.
+    #[arg(long)]
+    public: bool,
+    /// Allowed grant types (repeatable; default authorization_code and refresh_token).
+    #[arg(
+        long = "grant",
+        value_name = "GRANT",
+        value_parser = ["authorization_code", "refresh_token", "client_credentials"]
+    )]
+    grants: Vec<String>,
+    /// Allowed scopes (repeatable, or space-separated; default
+    /// "openid profile email address phone offline_access").
+    #[arg(long = "scope", value_name = "S")]
+    scopes: Vec<String>,
+    /// Where /logout may send the user afterwards (repeatable).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    post_logout_redirect_uris: Vec<String>,
+    /// How a confidential client authenticates at the token endpoint
+    /// (default client_secret_basic).
+    #[arg(
+        long,
+        value_name = "METHOD",
+        value_parser = ["client_secret_basic", "client_secret_post"],
+        conflicts_with = "public"
+    )]
+    auth_method: Option<String>,
+    /// The algorithm of this client's ID tokens (default RS256).
+    #[arg(long, value_name = "ALG", value_parser = ["RS256", "ES256"])]
+    id_token_alg: Option<String>,
+    /// A first-party app: do not ask the user for consent.
+    #[arg(long)]
+    skip_consent: bool,
+    /// Print {"client_id": ..., "client_secret": ...} only.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(settings: &Settings, command: ClientCommand) -> Result<(), CliError> {
+    match command {
+        ClientCommand::Add(args) => add(settings, args),
+        ClientCommand::List { json } => list(settings, json),
+    }
+}
+
+#[derive(Serialize)]
+struct Created<'a> {
+    client_id: &'a str,
+    client_secret: Option<&'a str>,
+}
+
+fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
+    let request = NewClientRequest {
+        name: args.name,
+        redirect_uris: args.redirect_uris,
+        public: args.public,
+        grants: args.grants,
+        scopes: args.scopes,
+        post_logout_redirect_uris: args.post_logout_redirect_uris,
+        auth_method: args.auth_method,
+        id_token_alg: args.id_token_alg,
+        skip_consent: args.skip_consent,
+    };
+    // `register_client` in two steps, so bad input is refused before the database is even
+    // opened (or, for SQLite, created).
+    let (client, secret) = build_client(&request, now()).map_err(registration_error)?;
+    let pool = open_pool(settings)?;
+    let mut conn = pool.get().map_err(StoreError::from)?;
+    clients::insert(&mut conn, &client)?;
+    let secret = secret.as_ref().map(|s| s.as_str());
+    if args.json {
+        let created = Created {
+            client_id: client.client_id.as_str(),
+            client_secret: secret,
+        };
+        println!(
+            "{}",
+            serde_json::to_string(&created).expect("two strings serialize")
+        );
+        return Ok(());
+    }
+    let kind = if client.public {
+        "public"
+    } else {
+        "confidential"
+    };
+    println!("registered {kind} client \"{}\"", client.name);
+    println!("client_id:     {}", client.client_id);
+    if let Some(secret) = secret {
+        println!("client_secret: {secret}");
+        println!();
+        println!(
+            "Store the client secret now: it will not be shown again (Ferrid keeps only its hash)."
+        );
+    }
+    Ok(())
+}
+
+fn registration_error(e: RegistrationError) -> CliError {
+    match e {
+        RegistrationError::Invalid(message) => CliError::Usage(message),
+        RegistrationError::Store(e) => e.into(),
+    }
+}
+
+/// RFC 7591 §2 client metadata names, plus Ferrid's own `public`, `skip_consent` and
+/// `created_at`. No secret and no hash.
+#[derive(Serialize)]
+struct Listed<'a> {
+    client_id: &'a str,
+    client_name: &'a str,
+    public: bool,
+    token_endpoint_auth_method: &'a str,
+    redirect_uris: Vec<&'a str>,
+    post_logout_redirect_uris: Vec<&'a str>,
+    grant_types: Vec<&'a str>,
+    scope: String,
+    id_token_signed_response_alg: &'a str,
+    skip_consent: bool,
+    created_at: i64,
+}
+
+impl<'a> From<&'a Client> for Listed<'a> {
+    fn from(c: &'a Client) -> Self {
+        Listed {
+            client_id: c.client_id.as_str(),
+            client_name: &c.name,
+            public: c.public,
+            token_endpoint_auth_method: c.auth_method.as_str(),
+            redirect_uris: c.redirect_uris.iter().map(|u| u.as_str()).collect(),
+            post_logout_redirect_uris: c
+                .post_logout_redirect_uris
+                .iter()
+                .map(|u| u.as_str())
+                .collect(),
+            grant_types: c.grant_types.iter().map(|g| g.as_str()).collect(),
+            scope: c.scopes.to_string(),
+            id_token_signed_response_alg: c.id_token_alg.as_str(),
+            skip_consent: c.skip_consent,
+            created_at: c.created_at,
+        }
+    }
+}
+
+fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
+    let pool = open_pool(settings)?;
+    let mut conn = pool.get().map_err(StoreError::from)?;
+    let all = clients::list(&mut conn)?;
+    if json {
+        let rows: Vec<Listed<'_>> = all.iter().map(Listed::from).collect();
+        println!(
+            "{}",
+            serde_json::to_string(&rows).expect("client metadata serializes")
+        );
+        return Ok(());
+    }
+    if all.is_empty() {
+        println!("no clients registered");
+        return Ok(());
+    }
+    println!(
+        "{:<24} {:<13} {:<20} {:<24} REDIRECT URIS",
+        "CLIENT ID", "TYPE", "AUTH METHOD", "NAME"
+    );
+    for c in &all {
+        let uris: Vec<&str> = c.redirect_uris.iter().map(|u| u.as_str()).collect();
+        println!(
+            "{:<24} {:<13} {:<20} {:<24} {}",
+            c.client_id,
+            if c.public { "public" } else { "confidential" },
+            c.auth_method.as_str(),
+            c.name,
+            uris.join(" ")
+        );
+    }
+    Ok(())
+}

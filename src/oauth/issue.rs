@@ -1,0 +1,131 @@
+//! Minting tokens (oxide-auth's "Issuer"): RFC 9068 JWT access tokens and OpenID Connect
+//! ID tokens, signed by the key store's active keys.
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use super::OAuthError;
+use crate::crypto::signing_key::SigningAlg;
+use crate::crypto::token::random_id;
+use crate::state::AppState;
+
+/// A signed access token and what was put in it.
+pub struct AccessToken {
+    pub jwt: String,
+    pub jti: String,
+    pub expires_at: i64,
+}
+
+/// What an access token is about.
+pub struct AccessTokenClaims<'a> {
+    /// The user, or the client itself for client_credentials.
+    pub subject: &'a str,
+    pub client_id: &'a str,
+    pub scope: &'a str,
+    pub auth_time: Option<i64>,
+}
+
+/// The audience of access tokens: Ferrid's own resource endpoints (/userinfo).
+pub fn access_token_audience(state: &AppState) -> &str {
+    &state.issuer
+}
+
+/// RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, plus scope and auth_time;
+/// header `typ: at+jwt` (§2.1) so it cannot be confused with an ID token.
+pub fn access_token(
+    state: &AppState,
+    claims: &AccessTokenClaims<'_>,
+    now: i64,
+) -> Result<AccessToken, OAuthError> {
+    let jti = random_id();
+    let expires_at = now + state.settings.tokens.access_token_lifetime;
+    let mut c = Map::new();
+    c.insert("iss".into(), state.issuer.clone().into());
+    c.insert("sub".into(), claims.subject.into());
+    c.insert("aud".into(), access_token_audience(state).into());
+    c.insert("client_id".into(), claims.client_id.into());
+    c.insert("scope".into(), claims.scope.into());
+    c.insert("jti".into(), jti.clone().into());
+    c.insert("iat".into(), now.into());
+    c.insert("exp".into(), expires_at.into());
+    if let Some(auth_time) = claims.auth_time {
+        c.insert("auth_time".into(), auth_time.into());
+    }
+    let jwt = sign(state, state.settings.signing_alg(), "at+jwt", &c)?;
+    Ok(AccessToken {
+        jwt,
+        jti,
+        expires_at,
+    })
+}
+
+/// What an ID token is about (OIDC Core §2).
+pub struct IdTokenClaims<'a> {
+    pub subject: &'a str,
+    pub client_id: &'a str,
+    pub auth_time: i64,
+    pub nonce: Option<&'a str>,
+    /// The access token issued alongside, for `at_hash`.
+    pub access_token: Option<&'a str>,
+    /// User claims released into the ID token.
+    pub user_claims: Map<String, Value>,
+    pub alg: SigningAlg,
+}
+
+pub fn id_token(
+    state: &AppState,
+    claims: IdTokenClaims<'_>,
+    now: i64,
+) -> Result<String, OAuthError> {
+    let mut c = claims.user_claims;
+    c.insert("iss".into(), state.issuer.clone().into());
+    c.insert("sub".into(), claims.subject.into());
+    c.insert("aud".into(), claims.client_id.into());
+    // azp: the party the token was issued to (§2); equal to the single audience.
+    c.insert("azp".into(), claims.client_id.into());
+    c.insert("iat".into(), now.into());
+    c.insert(
+        "exp".into(),
+        (now + state.settings.tokens.id_token_lifetime).into(),
+    );
+    c.insert("auth_time".into(), claims.auth_time.into());
+    if let Some(nonce) = claims.nonce {
+        c.insert("nonce".into(), nonce.into());
+    }
+    if let Some(token) = claims.access_token {
+        c.insert("at_hash".into(), at_hash(token).into());
+    }
+    sign(state, claims.alg, "JWT", &c)
+}
+
+/// OIDC Core §3.1.3.6: base64url of the left half of the hash of the access token's ASCII,
+/// the hash being the one of the ID token's alg (SHA-256 for both RS256 and ES256).
+pub fn at_hash(access_token: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16])
+}
+
+fn sign(
+    state: &AppState,
+    alg: SigningAlg,
+    typ: &str,
+    claims: &Map<String, Value>,
+) -> Result<String, OAuthError> {
+    state
+        .keys
+        .current()
+        .sign(alg, typ, claims)
+        .map_err(|e| OAuthError::server_error(format!("signing failed: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn at_hash_matches_the_oidc_example() {
+        // OpenID Connect Core, Appendix A.3 (RS256 / SHA-256).
+        assert_eq!(
+            super::at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! The OAuth 2.0 / OpenID Connect protocol: synchronous functions over typed requests and
+//! `now`, one file per endpoint or concern. No actix types here; `web/` adapts HTTP to these
+//! calls and maps `error::OAuthError` to responses in one place (`web::oauth_error`).
+pub mod authorize;
+pub mod claims;
+pub mod client_auth;
+pub mod discovery;
+pub mod error;
+pub mod issue;
+pub mod registration;
+pub mod token;
+pub mod userinfo;
+
+pub use error::{ErrorCode, OAuthError};
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use diesel::Connection as _;
+
+    use crate::store::DbConn;
+
+    /// A migrated in-memory SQLite database, for protocol tests that need the registry.
+    pub fn sqlite_memory() -> DbConn {
+        let conn = diesel::SqliteConnection::establish(":memory:").expect("in-memory SQLite");
+        let mut conn = DbConn::Sqlite(conn);
+        crate::store::run_migrations(&mut conn).expect("migrations");
+        conn
+    }
+}

@@ -1,0 +1,107 @@
+//! The token endpoint (RFC 6749 §3.2, §4.1.3, §5): client authentication, then one file per
+//! grant type under `token/`.
+use serde::{Deserialize, Serialize};
+
+use super::client_auth::{self, ClientAuthError, PresentedCredentials};
+use super::OAuthError;
+use crate::state::AppState;
+use crate::store::StoreError;
+
+mod authorization_code;
+
+/// The form as posted (RFC 6749 §4.1.3, §6, §4.4). Flat, so a repeated parameter is
+/// refused by the deserializer (§3.2: "MUST NOT be included more than once").
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct TokenForm {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// The grant, typed: anything else is `unsupported_grant_type`.
+#[derive(Clone, Debug)]
+pub enum Grant {
+    AuthorizationCode {
+        code: String,
+        redirect_uri: Option<String>,
+        code_verifier: Option<String>,
+    },
+}
+
+impl TryFrom<&TokenForm> for Grant {
+    type Error = OAuthError;
+
+    fn try_from(form: &TokenForm) -> Result<Self, OAuthError> {
+        let required = |v: &Option<String>, name: &'static str| {
+            v.clone()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))
+        };
+        match form.grant_type.as_deref() {
+            None | Some("") => Err(OAuthError::invalid_request("grant_type is required")),
+            Some("authorization_code") => Ok(Grant::AuthorizationCode {
+                code: required(&form.code, "code")?,
+                redirect_uri: form.redirect_uri.clone().filter(|s| !s.is_empty()),
+                code_verifier: form.code_verifier.clone().filter(|s| !s.is_empty()),
+            }),
+            Some(other) => Err(OAuthError::unsupported_grant_type(format!(
+                "grant_type {other} is not supported"
+            ))),
+        }
+    }
+}
+
+/// The successful response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+#[derive(Clone, Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub scope: String,
+}
+
+/// POST /token. `authorization` is the Authorization header, if any.
+pub fn handle(
+    state: &AppState,
+    authorization: Option<&str>,
+    form: &TokenForm,
+    now: i64,
+) -> Result<TokenResponse, ClientAuthError> {
+    let presented = PresentedCredentials::parse(
+        authorization,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )?;
+    let mut conn = state.pool.get().map_err(StoreError::from)?;
+    let client = client_auth::authenticate(&mut conn, &presented)?;
+    let plain = |error: OAuthError| ClientAuthError {
+        error,
+        basic: false,
+    };
+    let grant = Grant::try_from(form).map_err(plain)?;
+    match grant {
+        Grant::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => authorization_code::exchange(
+            state,
+            &mut conn,
+            &client,
+            &code,
+            redirect_uri.as_deref(),
+            code_verifier.as_deref(),
+            now,
+        ),
+    }
+    .map_err(plain)
+}

@@ -1,0 +1,206 @@
+//! grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6, OIDC Core §3.1.3).
+use diesel::Connection as _;
+
+use super::TokenResponse;
+use crate::crypto::token::{random_id, SecretToken};
+use crate::domain::{CodeChallenge, GrantType, ScopeSet};
+use crate::oauth::claims::{self, ClaimsRequest, Target};
+use crate::oauth::issue::{self, AccessTokenClaims, IdTokenClaims};
+use crate::oauth::OAuthError;
+use crate::state::AppState;
+use crate::store::audit::{self, Event, EventKind};
+use crate::store::clients::Client;
+use crate::store::grants::{self, Grant};
+use crate::store::{tokens, users, DbConn, StoreError};
+
+pub fn exchange(
+    state: &AppState,
+    conn: &mut DbConn,
+    client: &Client,
+    code: &str,
+    redirect_uri: Option<&str>,
+    code_verifier: Option<&str>,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
+    if !client.allows_grant(GrantType::AuthorizationCode) {
+        return Err(OAuthError::unauthorized_client(
+            "this client may not use the authorization_code grant",
+        ));
+    }
+    let invalid =
+        || OAuthError::invalid_grant("the authorization code is invalid, expired or already used");
+    let code = SecretToken::from_presented(code).ok_or_else(invalid)?;
+    let hash = code.hash();
+    let stored = grants::find_code(conn, &hash)?.ok_or_else(invalid)?;
+
+    // A second use means the code leaked: revoke what the first use issued (RFC 6749
+    // §4.1.2: "SHOULD revoke (when possible) all tokens previously issued based on that
+    // authorization code").
+    if stored.used_at.is_some() {
+        revoke_replayed(
+            conn,
+            stored.grant_id.as_deref(),
+            &stored.grant.client_id,
+            now,
+        )?;
+        return Err(invalid());
+    }
+    let code_grant = stored.grant;
+    // Every failed attempt burns the code: no guessing the verifier, no second try
+    // with another client's credentials.
+    let refuse = |conn: &mut DbConn, error: OAuthError| -> Result<TokenResponse, OAuthError> {
+        grants::burn_code(conn, &hash, now)?;
+        Err(error)
+    };
+    if code_grant.client_id != client.client_id.as_str() {
+        return refuse(conn, invalid());
+    }
+    if code_grant.expires_at <= now {
+        return Err(invalid());
+    }
+    // RFC 6749 §4.1.3: redirect_uri is required, and must be identical, when the
+    // authorization request included it.
+    let redirect_ok = match redirect_uri {
+        Some(given) => given == code_grant.redirect_uri,
+        None => !code_grant.redirect_uri_given,
+    };
+    if !redirect_ok {
+        return refuse(
+            conn,
+            OAuthError::invalid_grant("redirect_uri does not match the authorization request"),
+        );
+    }
+    // RFC 7636 §4.6; and a verifier without a challenge is refused too, against PKCE
+    // downgrade (RFC 9700 §2.1.1).
+    match (code_grant.code_challenge.as_deref(), code_verifier) {
+        (Some(challenge), Some(verifier)) => {
+            let ok =
+                CodeChallenge::parse(challenge, Some("S256")).is_ok_and(|c| c.verify(verifier));
+            if !ok {
+                return refuse(
+                    conn,
+                    OAuthError::invalid_grant("code_verifier does not match the code_challenge"),
+                );
+            }
+        }
+        (Some(_), None) => {
+            return refuse(conn, OAuthError::invalid_grant("code_verifier is required"))
+        }
+        (None, Some(_)) => {
+            return refuse(
+                conn,
+                OAuthError::invalid_grant(
+                    "code_verifier sent, but the authorization request had no code_challenge",
+                ),
+            )
+        }
+        (None, None) if client.public => {
+            return refuse(conn, OAuthError::invalid_grant("PKCE is required"))
+        }
+        (None, None) => {}
+    }
+
+    let Some((user, profile)) = users::find_with_profile(conn, &code_grant.user_id)? else {
+        return Err(invalid());
+    };
+    if user.disabled {
+        return refuse(conn, invalid());
+    }
+    let scope = ScopeSet::parse(&code_grant.scope).map_err(|_| invalid())?;
+    let grant = Grant {
+        id: random_id(),
+        client_id: code_grant.client_id.clone(),
+        user_id: user.id.clone(),
+        scope: code_grant.scope.clone(),
+        claims: code_grant.claims.clone(),
+        auth_time: code_grant.auth_time,
+        expires_at: now + state.settings.tokens.access_token_lifetime,
+        revoked_at: None,
+    };
+    let access = issue::access_token(
+        state,
+        &AccessTokenClaims {
+            subject: &user.id,
+            client_id: client.client_id.as_str(),
+            scope: &code_grant.scope,
+            auth_time: Some(code_grant.auth_time),
+        },
+        now,
+    )?;
+
+    // Redeem (one conditional update: of two concurrent redemptions one wins), record the
+    // grant and the token, all or nothing.
+    let redeemed = conn.transaction::<_, StoreError, _>(|conn| {
+        if !grants::redeem_code(conn, &hash, &grant.id, now)? {
+            return Ok(false);
+        }
+        grants::insert_grant(conn, &grant, now)?;
+        tokens::record_access_token(
+            conn,
+            &access.jti,
+            Some(&grant.id),
+            client.client_id.as_str(),
+            access.expires_at,
+        )?;
+        Ok(true)
+    })?;
+    if !redeemed {
+        let winner = grants::find_code(conn, &hash)?.and_then(|c| c.grant_id);
+        revoke_replayed(conn, winner.as_deref(), client.client_id.as_str(), now)?;
+        return Err(invalid());
+    }
+
+    let id_token = if scope.contains("openid") {
+        let request = ClaimsRequest::from_stored(code_grant.claims.as_deref());
+        let updated_at = user.created_at;
+        Some(issue::id_token(
+            state,
+            IdTokenClaims {
+                subject: &user.id,
+                client_id: client.client_id.as_str(),
+                auth_time: code_grant.auth_time,
+                nonce: code_grant.nonce.as_deref(),
+                access_token: Some(&access.jwt),
+                user_claims: claims::user_claims(
+                    &user,
+                    &profile,
+                    updated_at,
+                    &scope,
+                    &request,
+                    Target::IdToken,
+                ),
+                alg: client.id_token_alg,
+            },
+            now,
+        )?)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token: access.jwt,
+        token_type: "Bearer",
+        expires_in: access.expires_at - now,
+        id_token,
+        refresh_token: None,
+        scope: code_grant.scope,
+    })
+}
+
+fn revoke_replayed(
+    conn: &mut DbConn,
+    grant_id: Option<&str>,
+    client_id: &str,
+    now: i64,
+) -> Result<(), OAuthError> {
+    if let Some(id) = grant_id {
+        grants::revoke_grant(conn, id, now)?;
+    }
+    let detail =
+        format!("client {client_id}: authorization code replayed; its tokens were revoked");
+    audit::record(
+        conn,
+        &Event::new(EventKind::CodeReplayed).detail(&detail),
+        now,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! The UserInfo endpoint (OpenID Connect Core §5.3) as a protected resource (RFC 6750).
+use serde_json::{Map, Value};
+
+use super::claims::{self, ClaimsRequest, Target};
+use super::OAuthError;
+use crate::crypto::jwt::Validation;
+use crate::domain::ScopeSet;
+use crate::state::AppState;
+use crate::store::tokens::{self, AccessTokenStatus};
+use crate::store::{grants, users, StoreError};
+
+/// JWT time checks allow this much clock difference, in seconds.
+pub const LEEWAY: i64 = 30;
+
+/// A verified, unrevoked user access token.
+pub struct VerifiedAccessToken {
+    pub claims: Map<String, Value>,
+    pub grant: grants::Grant,
+}
+
+/// Checks an access token: signature against the key store (alg, kid, typ at+jwt, iss,
+/// aud, exp), then that neither it nor its grant was revoked.
+pub fn verify_access_token(
+    state: &AppState,
+    token: &str,
+    now: i64,
+) -> Result<VerifiedAccessToken, OAuthError> {
+    let invalid = || OAuthError::invalid_token("the access token is invalid, expired or revoked");
+    let validation = Validation {
+        issuer: &state.issuer,
+        audience: Some(super::issue::access_token_audience(state)),
+        typ: Some("at+jwt"),
+        leeway_secs: LEEWAY,
+    };
+    let claims = state
+        .keys
+        .current()
+        .verify(token, &validation, now)
+        .map_err(|_| invalid())?;
+    let jti = claims
+        .get("jti")
+        .and_then(Value::as_str)
+        .ok_or_else(invalid)?;
+    let mut conn = state.pool.get().map_err(StoreError::from)?;
+    let AccessTokenStatus::Active {
+        grant_id: Some(grant_id),
+    } = tokens::access_token_status(&mut conn, jti)?
+    else {
+        return Err(invalid());
+    };
+    let grant = grants::find_grant(&mut conn, &grant_id)?
+        .filter(|g| g.revoked_at.is_none())
+        .ok_or_else(invalid)?;
+    Ok(VerifiedAccessToken { claims, grant })
+}
+
+/// The claims for the token's user: `sub` plus those of the granted scopes and the claims
+/// request (§5.3.2). The token must carry the `openid` scope (else insufficient_scope).
+pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Value>, OAuthError> {
+    let verified = verify_access_token(state, token, now)?;
+    let scope = ScopeSet::parse(&verified.grant.scope).unwrap_or_else(|_| ScopeSet::empty());
+    if !scope.contains("openid") {
+        return Err(OAuthError::insufficient_scope(
+            "the access token lacks the openid scope",
+        ));
+    }
+    let mut conn = state.pool.get().map_err(StoreError::from)?;
+    let Some((user, profile)) = users::find_with_profile(&mut conn, &verified.grant.user_id)?
+    else {
+        return Err(OAuthError::invalid_token("the user no longer exists"));
+    };
+    if user.disabled {
+        return Err(OAuthError::invalid_token("the user is disabled"));
+    }
+    let request = ClaimsRequest::from_stored(verified.grant.claims.as_deref());
+    let mut out = claims::user_claims(
+        &user,
+        &profile,
+        user.created_at,
+        &scope,
+        &request,
+        Target::UserInfo,
+    );
+    // §5.3.2: sub is always returned, and equals the ID token's.
+    out.insert("sub".into(), user.id.into());
+    Ok(out)
+}

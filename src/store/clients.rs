@@ -1,0 +1,161 @@
+//! The client registry (oxide-auth's "Registrar"): clients are found by `client_id`; a
+//! confidential client's secret is stored only as its SHA-256 hash and compared by the caller
+//! in constant time (`TokenHash::matches`), never looked up by it.
+use diesel::prelude::*;
+
+use super::schema::clients;
+use super::{DbConn, StoreError};
+use crate::crypto::signing_key::SigningAlg;
+use crate::crypto::token::TokenHash;
+use crate::domain::{ClientAuthMethod, ClientId, GrantType, RedirectUri, ScopeSet};
+
+/// A registered client as the rest of Ferrid sees it.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub client_id: ClientId,
+    pub name: String,
+    pub redirect_uris: Vec<RedirectUri>,
+    /// OpenID Connect RP-Initiated Logout 1.0 §3: where `/logout` may send the user.
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    pub grant_types: Vec<GrantType>,
+    /// The scopes this client may be granted; requests are narrowed to them.
+    pub scopes: ScopeSet,
+    /// RFC 6749 §2.1: a public client cannot keep a secret (native and browser apps).
+    pub public: bool,
+    pub auth_method: ClientAuthMethod,
+    pub id_token_alg: SigningAlg,
+    /// First-party apps: the consent page is not shown.
+    pub skip_consent: bool,
+    /// `None` exactly when the client is public.
+    pub secret_hash: Option<TokenHash>,
+    pub created_at: i64,
+}
+
+impl Client {
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    /// Exact string match against the registered redirect URIs (RFC 6749 §3.1.2.3).
+    pub fn redirect_uri(&self, presented: &str) -> Option<&RedirectUri> {
+        self.redirect_uris.iter().find(|uri| uri.matches(presented))
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = clients)]
+struct ClientRow {
+    client_id: String,
+    secret_hash: Option<String>,
+    name: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    grant_types: String,
+    scopes: String,
+    public: bool,
+    token_endpoint_auth_method: String,
+    id_token_signed_response_alg: String,
+    skip_consent: bool,
+    created_at: i64,
+}
+
+/// A stored value that no longer parses (edited by hand, or written by a newer version):
+/// reported as a deserialization error naming the column, never silently dropped.
+fn corrupt(column: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(diesel::result::Error::DeserializationError(
+        format!("clients.{column}: {detail}").into(),
+    ))
+}
+
+fn json_list(column: &str, raw: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(raw).map_err(|e| corrupt(column, e))
+}
+
+fn to_json<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    serde_json::to_string(&items.collect::<Vec<_>>()).expect("a list of strings serializes")
+}
+
+impl ClientRow {
+    fn into_client(self) -> Result<Client, StoreError> {
+        let uris = |column: &str, raw: &str| -> Result<Vec<RedirectUri>, StoreError> {
+            json_list(column, raw)?
+                .iter()
+                .map(|u| RedirectUri::parse(u).map_err(|e| corrupt(column, e)))
+                .collect()
+        };
+        let grant_types = json_list("grant_types", &self.grant_types)?
+            .iter()
+            .map(|g| GrantType::parse(g).map_err(|e| corrupt("grant_types", e)))
+            .collect::<Result<_, _>>()?;
+        let scope_list = json_list("scopes", &self.scopes)?;
+        Ok(Client {
+            client_id: ClientId::parse(&self.client_id).map_err(|e| corrupt("client_id", e))?,
+            redirect_uris: uris("redirect_uris", &self.redirect_uris)?,
+            post_logout_redirect_uris: uris(
+                "post_logout_redirect_uris",
+                &self.post_logout_redirect_uris,
+            )?,
+            grant_types,
+            scopes: ScopeSet::parse_all(scope_list.iter().map(String::as_str))
+                .map_err(|e| corrupt("scopes", e))?,
+            public: self.public,
+            auth_method: ClientAuthMethod::parse(&self.token_endpoint_auth_method)
+                .map_err(|e| corrupt("token_endpoint_auth_method", e))?,
+            id_token_alg: self
+                .id_token_signed_response_alg
+                .parse()
+                .map_err(|e| corrupt("id_token_signed_response_alg", e))?,
+            skip_consent: self.skip_consent,
+            secret_hash: self.secret_hash.map(TokenHash::from_stored),
+            name: self.name,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// Inserts a client (`client.created_at` is its creation and update time). A client_id
+/// already taken is `StoreError::Duplicate`.
+pub fn insert(conn: &mut DbConn, client: &Client) -> Result<(), StoreError> {
+    diesel::insert_into(clients::table)
+        .values((
+            clients::client_id.eq(client.client_id.as_str()),
+            clients::secret_hash.eq(client.secret_hash.as_ref().map(TokenHash::as_str)),
+            clients::name.eq(&client.name),
+            clients::redirect_uris.eq(to_json(client.redirect_uris.iter().map(|u| u.as_str()))),
+            clients::post_logout_redirect_uris.eq(to_json(
+                client.post_logout_redirect_uris.iter().map(|u| u.as_str()),
+            )),
+            clients::grant_types.eq(to_json(client.grant_types.iter().map(|g| g.as_str()))),
+            clients::scopes.eq(to_json(client.scopes.iter())),
+            clients::public.eq(client.public),
+            clients::token_endpoint_auth_method.eq(client.auth_method.as_str()),
+            clients::id_token_signed_response_alg.eq(client.id_token_alg.as_str()),
+            clients::skip_consent.eq(client.skip_consent),
+            clients::created_at.eq(client.created_at),
+            clients::updated_at.eq(client.created_at),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, client_id: &ClientId) -> Result<Option<Client>, StoreError> {
+    clients::table
+        .find(client_id.as_str())
+        .select(ClientRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(ClientRow::into_client)
+        .transpose()
+}
+
+/// Every client, oldest first.
+pub fn list(conn: &mut DbConn) -> Result<Vec<Client>, StoreError> {
+    clients::table
+        .order((clients::created_at.asc(), clients::client_id.asc()))
+        .select(ClientRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(ClientRow::into_client)
+        .collect()
+}

@@ -1,0 +1,347 @@
+//! Authorizations in progress and given (oxide-auth's "Authorizer"): consents, pending
+//! authorization requests, authorization codes and the grants they turn into.
+use diesel::prelude::*;
+
+use super::schema::{authorization_codes, authorization_requests, consents, grants};
+use super::{DbConn, StoreError};
+use crate::crypto::token::TokenHash;
+use crate::domain::{ClientId, ScopeSet};
+
+// ---- consent -------------------------------------------------------------------------
+
+/// The scopes this user already allowed this client, if any.
+pub fn consented_scope(
+    conn: &mut DbConn,
+    user_id: &str,
+    client_id: &ClientId,
+) -> Result<Option<ScopeSet>, StoreError> {
+    let scope: Option<String> = consents::table
+        .filter(consents::user_id.eq(user_id))
+        .filter(consents::client_id.eq(client_id.as_str()))
+        .select(consents::scope)
+        .first(conn)
+        .optional()?;
+    Ok(scope.map(|s| ScopeSet::parse(&s).unwrap_or_else(|_| ScopeSet::empty())))
+}
+
+/// Records consent to `scope`, replacing what was stored (callers pass the union).
+pub fn save_consent(
+    conn: &mut DbConn,
+    user_id: &str,
+    client_id: &ClientId,
+    scope: &ScopeSet,
+    now: i64,
+) -> Result<(), StoreError> {
+    conn.transaction::<_, StoreError, _>(|conn| {
+        diesel::delete(
+            consents::table
+                .filter(consents::user_id.eq(user_id))
+                .filter(consents::client_id.eq(client_id.as_str())),
+        )
+        .execute(conn)?;
+        diesel::insert_into(consents::table)
+            .values((
+                consents::user_id.eq(user_id),
+                consents::client_id.eq(client_id.as_str()),
+                consents::scope.eq(scope.to_string()),
+                consents::granted_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Withdraws consent (refresh then fails: RFC 9700 §4.14).
+pub fn withdraw_consent(
+    conn: &mut DbConn,
+    user_id: &str,
+    client_id: &ClientId,
+) -> Result<(), StoreError> {
+    diesel::delete(
+        consents::table
+            .filter(consents::user_id.eq(user_id))
+            .filter(consents::client_id.eq(client_id.as_str())),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+// ---- pending authorization requests ----------------------------------------------------
+
+pub struct PendingRequest {
+    pub client_id: String,
+    /// The validated request, serialized by `oauth::authorize`.
+    pub request: String,
+    /// A login newer than this is owed (prompt=login, max_age), if any.
+    pub login_after: Option<i64>,
+}
+
+pub fn save_request(
+    conn: &mut DbConn,
+    id_hash: &TokenHash,
+    pending: &PendingRequest,
+    now: i64,
+    lifetime: i64,
+) -> Result<(), StoreError> {
+    diesel::insert_into(authorization_requests::table)
+        .values((
+            authorization_requests::id_hash.eq(id_hash.as_str()),
+            authorization_requests::client_id.eq(&pending.client_id),
+            authorization_requests::request.eq(&pending.request),
+            authorization_requests::login_after.eq(pending.login_after),
+            authorization_requests::created_at.eq(now),
+            authorization_requests::expires_at.eq(now + lifetime),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_request(
+    conn: &mut DbConn,
+    id_hash: &TokenHash,
+    now: i64,
+) -> Result<Option<PendingRequest>, StoreError> {
+    let row: Option<(String, String, Option<i64>)> = authorization_requests::table
+        .filter(authorization_requests::id_hash.eq(id_hash.as_str()))
+        .filter(authorization_requests::expires_at.gt(now))
+        .select((
+            authorization_requests::client_id,
+            authorization_requests::request,
+            authorization_requests::login_after,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(client_id, request, login_after)| PendingRequest {
+        client_id,
+        request,
+        login_after,
+    }))
+}
+
+/// Single use: returns false when another request already took it.
+pub fn delete_request(conn: &mut DbConn, id_hash: &TokenHash) -> Result<bool, StoreError> {
+    let n = diesel::delete(
+        authorization_requests::table.filter(authorization_requests::id_hash.eq(id_hash.as_str())),
+    )
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+// ---- authorization codes ---------------------------------------------------------------
+
+/// Everything a code is bound to (RFC 6749 §4.1.2, RFC 7636 §4.4, OIDC Core §3.1.2.5).
+#[derive(Clone, Debug)]
+pub struct CodeGrant {
+    pub client_id: String,
+    pub user_id: String,
+    pub redirect_uri: String,
+    /// Whether the authorization request named the redirect_uri (then the token request
+    /// must repeat it: RFC 6749 §4.1.3).
+    pub redirect_uri_given: bool,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    /// The OIDC `claims` request parameter, as JSON text.
+    pub claims: Option<String>,
+    pub auth_time: i64,
+    pub expires_at: i64,
+}
+
+/// A code as found at the token endpoint.
+#[derive(Clone, Debug)]
+pub struct StoredCode {
+    pub grant: CodeGrant,
+    pub used_at: Option<i64>,
+    /// The grant created by its redemption.
+    pub grant_id: Option<String>,
+}
+
+pub fn insert_code(
+    conn: &mut DbConn,
+    code_hash: &TokenHash,
+    code: &CodeGrant,
+    now: i64,
+) -> Result<(), StoreError> {
+    diesel::insert_into(authorization_codes::table)
+        .values((
+            authorization_codes::code_hash.eq(code_hash.as_str()),
+            authorization_codes::client_id.eq(&code.client_id),
+            authorization_codes::user_id.eq(&code.user_id),
+            authorization_codes::redirect_uri.eq(&code.redirect_uri),
+            authorization_codes::redirect_uri_given.eq(code.redirect_uri_given),
+            authorization_codes::scope.eq(&code.scope),
+            authorization_codes::nonce.eq(&code.nonce),
+            authorization_codes::code_challenge.eq(&code.code_challenge),
+            authorization_codes::claims.eq(&code.claims),
+            authorization_codes::auth_time.eq(code.auth_time),
+            authorization_codes::created_at.eq(now),
+            authorization_codes::expires_at.eq(code.expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+type CodeColumns = (
+    String,
+    String,
+    String,
+    bool,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
+
+pub fn find_code(
+    conn: &mut DbConn,
+    code_hash: &TokenHash,
+) -> Result<Option<StoredCode>, StoreError> {
+    let row: Option<CodeColumns> = authorization_codes::table
+        .filter(authorization_codes::code_hash.eq(code_hash.as_str()))
+        .select((
+            authorization_codes::client_id,
+            authorization_codes::user_id,
+            authorization_codes::redirect_uri,
+            authorization_codes::redirect_uri_given,
+            authorization_codes::scope,
+            authorization_codes::nonce,
+            authorization_codes::code_challenge,
+            authorization_codes::claims,
+            authorization_codes::auth_time,
+            authorization_codes::expires_at,
+            authorization_codes::used_at,
+            authorization_codes::grant_id,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|r| StoredCode {
+        grant: CodeGrant {
+            client_id: r.0,
+            user_id: r.1,
+            redirect_uri: r.2,
+            redirect_uri_given: r.3,
+            scope: r.4,
+            nonce: r.5,
+            code_challenge: r.6,
+            claims: r.7,
+            auth_time: r.8,
+            expires_at: r.9,
+        },
+        used_at: r.10,
+        grant_id: r.11,
+    }))
+}
+
+/// Redeems a code: one conditional update, so of two concurrent redemptions (on any
+/// replicas) exactly one sees `true`. Records the grant the redemption creates.
+pub fn redeem_code(
+    conn: &mut DbConn,
+    code_hash: &TokenHash,
+    grant_id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        authorization_codes::table
+            .filter(authorization_codes::code_hash.eq(code_hash.as_str()))
+            .filter(authorization_codes::used_at.is_null())
+            .filter(authorization_codes::expires_at.gt(now)),
+    )
+    .set((
+        authorization_codes::used_at.eq(Some(now)),
+        authorization_codes::grant_id.eq(Some(grant_id)),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Burns a code without redeeming it (a failed redemption attempt).
+pub fn burn_code(conn: &mut DbConn, code_hash: &TokenHash, now: i64) -> Result<(), StoreError> {
+    diesel::update(
+        authorization_codes::table
+            .filter(authorization_codes::code_hash.eq(code_hash.as_str()))
+            .filter(authorization_codes::used_at.is_null()),
+    )
+    .set(authorization_codes::used_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(())
+}
+
+// ---- grants ----------------------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub scope: String,
+    pub claims: Option<String>,
+    pub auth_time: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+pub fn insert_grant(conn: &mut DbConn, grant: &Grant, now: i64) -> Result<(), StoreError> {
+    diesel::insert_into(grants::table)
+        .values((
+            grants::id.eq(&grant.id),
+            grants::client_id.eq(&grant.client_id),
+            grants::user_id.eq(&grant.user_id),
+            grants::scope.eq(&grant.scope),
+            grants::claims.eq(&grant.claims),
+            grants::auth_time.eq(grant.auth_time),
+            grants::created_at.eq(now),
+            grants::expires_at.eq(grant.expires_at),
+            grants::revoked_at.eq(grant.revoked_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_grant(conn: &mut DbConn, id: &str) -> Result<Option<Grant>, StoreError> {
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+        i64,
+        Option<i64>,
+    );
+    let row: Option<Row> = grants::table
+        .find(id)
+        .select((
+            grants::id,
+            grants::client_id,
+            grants::user_id,
+            grants::scope,
+            grants::claims,
+            grants::auth_time,
+            grants::expires_at,
+            grants::revoked_at,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|r| Grant {
+        id: r.0,
+        client_id: r.1,
+        user_id: r.2,
+        scope: r.3,
+        claims: r.4,
+        auth_time: r.5,
+        expires_at: r.6,
+        revoked_at: r.7,
+    }))
+}
+
+/// Revokes a grant: every token descended from it stops working.
+pub fn revoke_grant(conn: &mut DbConn, id: &str, now: i64) -> Result<bool, StoreError> {
+    let n = diesel::update(grants::table.find(id).filter(grants::revoked_at.is_null()))
+        .set(grants::revoked_at.eq(Some(now)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
