@@ -39,19 +39,21 @@ fn client_count(app: &TestApp) -> i64 {
     table::table.count().get_result(&mut *app.conn()).unwrap()
 }
 
-/// Every stored column of every client, as text.
+type StoredRow = (
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// Every stored text column of every client.
 fn stored_rows(app: &TestApp) -> String {
-    let rows: Vec<(
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-    )> = table::table
+    let rows: Vec<StoredRow> = table::table
         .select((
             table::client_id,
             table::secret_hash,
