@@ -37,6 +37,9 @@ pub struct ServerSettings {
     pub data_dir: PathBuf,
     pub form_limit: usize,
     pub json_limit: usize,
+    /// Browser origins allowed on the protocol endpoints besides those of redirect URIs.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -92,6 +95,7 @@ pub struct KeySettings {
 pub struct TokenSettings {
     pub access_token_lifetime: i64,
     pub id_token_lifetime: i64,
+    pub refresh_token_lifetime: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -204,6 +208,13 @@ impl Settings {
                 self.server.environment
             ));
         }
+        for origin in &self.server.cors_origins {
+            if crate::security::cors::origin_of(origin).as_deref() != Some(origin.as_str()) {
+                problems.push(format!(
+                    "server.cors_origins: '{origin}' is not an origin like https://app.example"
+                ));
+            }
+        }
         if self.database_kind().is_none() {
             problems.push(format!(
                 "database.url: unknown database scheme in '{}' (use sqlite://PATH or postgres://…)",
@@ -252,7 +263,10 @@ impl Settings {
         if self.keys.poll_interval == 0 {
             problems.push("keys.poll_interval: must be at least 1".into());
         }
-        if self.tokens.access_token_lifetime <= 0 || self.tokens.id_token_lifetime <= 0 {
+        if self.tokens.access_token_lifetime <= 0
+            || self.tokens.id_token_lifetime <= 0
+            || self.tokens.refresh_token_lifetime <= 0
+        {
             problems.push("tokens: lifetimes must be positive".into());
         }
         if self.rate_limit.login_per_account == 0

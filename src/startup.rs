@@ -13,6 +13,7 @@ use crate::accounts;
 use crate::config::Settings;
 use crate::crypto::key_store::{self, KeyPolicy, KeyStore};
 use crate::crypto::password::PasswordHasher;
+use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::LoginLimiter;
 use crate::state::AppState;
 use crate::store;
@@ -50,7 +51,10 @@ impl Application {
             .issuer
             .clone()
             .unwrap_or_else(|| format!("http://{address}"));
+        let cors_origins = AllowedOrigins::new(settings.server.cors_origins.clone());
+        cors_origins.refresh(&mut *pool.get()?)?;
         let state = web::Data::new(AppState {
+            cors_origins,
             login_limiter: LoginLimiter::new(settings.rate_limit.clone()),
             settings,
             issuer: issuer.clone(),
@@ -67,6 +71,7 @@ impl Application {
             HttpServer::new(move || {
                 let limits = &state.settings.server;
                 App::new()
+                    .wrap(actix_web::middleware::from_fn(handlers::cors::cors))
                     .wrap(headers::security_headers())
                     // Path only (%U), never the query string: it may hold codes or tokens.
                     .wrap(
@@ -147,28 +152,47 @@ fn open_key_store(settings: &Settings, pool: &store::Pool) -> anyhow::Result<Key
     Ok(KeyStore::open(&mut conn, master, policy, handlers::now())?)
 }
 
-/// One background thread per replica: every `keys.poll_interval` seconds it reloads the key
-/// set when its version moved (another replica or `ferrid keys rotate` changed it) and runs
-/// key maintenance when due. A plain thread, since all of it is blocking database work; it
-/// ends once the application state is gone.
+/// One background thread per replica, doing blocking database work on its own schedule:
+/// every `keys.poll_interval` seconds it reloads the key set when its version moved (another
+/// replica or `ferrid keys rotate` changed it), runs key maintenance when due and refreshes
+/// the CORS origins; every `PURGE_INTERVAL` it deletes expired rows. It ends once the
+/// application state is gone.
 fn spawn_maintenance(state: &web::Data<AppState>) {
-    let keys: Weak<KeyStore> = Arc::downgrade(&state.keys);
-    let pool = state.pool.clone();
+    let weak: Weak<AppState> = Arc::downgrade(&state.clone().into_inner());
     let interval = Duration::from_secs(state.settings.keys.poll_interval);
     let spawned = std::thread::Builder::new()
         .name("ferrid-maintenance".into())
-        .spawn(move || loop {
-            std::thread::sleep(interval);
-            let Some(keys) = keys.upgrade() else { break };
-            let result = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-                keys.tick(&mut conn, handlers::now())
-                    .map_err(|e| e.to_string())
-            });
-            if let Err(e) = result {
-                log::warn!("key maintenance: {e}");
+        .spawn(move || {
+            let mut last_purge = 0;
+            loop {
+                std::thread::sleep(interval);
+                let Some(state) = weak.upgrade() else { break };
+                let now = handlers::now();
+                let purge = now - last_purge >= PURGE_INTERVAL;
+                if let Err(e) = maintain(&state, now, purge) {
+                    log::warn!("maintenance: {e}");
+                } else if purge {
+                    last_purge = now;
+                }
             }
         });
     if let Err(e) = spawned {
         log::error!("cannot start the maintenance thread: {e}");
     }
+}
+
+/// How often expired rows are purged, in seconds.
+const PURGE_INTERVAL: i64 = 600;
+
+fn maintain(state: &AppState, now: i64, purge: bool) -> anyhow::Result<()> {
+    let mut conn = state.pool.get()?;
+    state.keys.tick(&mut conn, now)?;
+    state.cors_origins.refresh(&mut conn)?;
+    if purge {
+        let purged = store::purge::purge_expired(&mut conn, now)?;
+        if purged > 0 {
+            log::info!("purged {purged} expired rows");
+        }
+    }
+    Ok(())
 }

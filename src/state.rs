@@ -4,6 +4,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::crypto::key_store::KeyStore;
 use crate::crypto::password::PasswordHasher;
+use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::LoginLimiter;
 use crate::store::Pool;
 
@@ -18,6 +19,8 @@ pub struct AppState {
     pub keys: Arc<KeyStore>,
     /// The discovery document, serialized once the issuer is known.
     pub discovery: bytes::Bytes,
+    /// Browser origins allowed on the protocol endpoints.
+    pub cors_origins: AllowedOrigins,
 }
 
 impl AppState {

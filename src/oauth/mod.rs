@@ -6,8 +6,11 @@ pub mod claims;
 pub mod client_auth;
 pub mod discovery;
 pub mod error;
+pub mod introspect;
 pub mod issue;
+pub mod logout;
 pub mod registration;
+pub mod revoke;
 pub mod token;
 pub mod userinfo;
 

@@ -2,12 +2,19 @@
 //! grant type under `token/`.
 use serde::{Deserialize, Serialize};
 
+use super::claims::{self, ClaimsRequest, Target};
 use super::client_auth::{self, ClientAuthError, PresentedCredentials};
+use super::issue::{self, IdTokenClaims};
 use super::OAuthError;
+use crate::domain::{GrantType, ScopeSet};
 use crate::state::AppState;
+use crate::store::clients::Client;
+use crate::store::users::{Profile, User};
 use crate::store::StoreError;
 
 mod authorization_code;
+mod client_credentials;
+mod refresh_token;
 
 /// The form as posted (RFC 6749 §4.1.3, §6, §4.4). Flat, so a repeated parameter is
 /// refused by the deserializer (§3.2: "MUST NOT be included more than once").
@@ -31,6 +38,13 @@ pub enum Grant {
         redirect_uri: Option<String>,
         code_verifier: Option<String>,
     },
+    RefreshToken {
+        refresh_token: String,
+        scope: Option<String>,
+    },
+    ClientCredentials {
+        scope: Option<String>,
+    },
 }
 
 impl TryFrom<&TokenForm> for Grant {
@@ -48,6 +62,13 @@ impl TryFrom<&TokenForm> for Grant {
                 code: required(&form.code, "code")?,
                 redirect_uri: form.redirect_uri.clone().filter(|s| !s.is_empty()),
                 code_verifier: form.code_verifier.clone().filter(|s| !s.is_empty()),
+            }),
+            Some("refresh_token") => Ok(Grant::RefreshToken {
+                refresh_token: required(&form.refresh_token, "refresh_token")?,
+                scope: form.scope.clone(),
+            }),
+            Some("client_credentials") => Ok(Grant::ClientCredentials {
+                scope: form.scope.clone(),
             }),
             Some(other) => Err(OAuthError::unsupported_grant_type(format!(
                 "grant_type {other} is not supported"
@@ -102,6 +123,56 @@ pub fn handle(
             code_verifier.as_deref(),
             now,
         ),
+        Grant::RefreshToken {
+            refresh_token,
+            scope,
+        } => refresh_token::refresh(state, &mut conn, &client, &refresh_token, scope.as_deref(), now),
+        Grant::ClientCredentials { scope } => client_credentials::issue(state, &client, scope.as_deref(), now),
     }
     .map_err(plain)
+}
+
+/// Whether this exchange hands out a refresh token: the client must be allowed the
+/// refresh_token grant, and the user must have granted offline_access, unless the client's
+/// registration leaves offline_access out of its scopes (then its configuration alone
+/// decides: it always gets refresh tokens).
+fn offers_refresh(client: &Client, scope: &ScopeSet) -> bool {
+    client.allows_grant(GrantType::RefreshToken)
+        && (scope.contains("offline_access") || !client.scopes.contains("offline_access"))
+}
+
+/// What goes into an ID token at the token endpoint.
+struct IdTokenInput<'a> {
+    client: &'a Client,
+    user: &'a User,
+    profile: &'a Profile,
+    scope: &'a ScopeSet,
+    claims: Option<&'a str>,
+    auth_time: i64,
+    nonce: Option<&'a str>,
+    access_token: &'a str,
+}
+
+/// An ID token when the grant has the openid scope (OIDC Core §3.1.3.3), signed with the
+/// client's registered algorithm.
+fn id_token_for(state: &AppState, input: IdTokenInput<'_>, now: i64) -> Result<Option<String>, OAuthError> {
+    if !input.scope.contains("openid") {
+        return Ok(None);
+    }
+    let request = ClaimsRequest::from_stored(input.claims);
+    let user_claims = claims::user_claims(input.user, input.profile, input.user.created_at, input.scope, &request, Target::IdToken);
+    issue::id_token(
+        state,
+        IdTokenClaims {
+            subject: &input.user.id,
+            client_id: input.client.client_id.as_str(),
+            auth_time: input.auth_time,
+            nonce: input.nonce,
+            access_token: Some(input.access_token),
+            user_claims,
+            alg: input.client.id_token_alg,
+        },
+        now,
+    )
+    .map(Some)
 }

@@ -54,6 +54,7 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(access_tokens -> grants (grant_id));
+diesel::joinable!(refresh_tokens -> grants (grant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -65,6 +66,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     grants,
     authorization_codes,
     access_tokens,
+    refresh_tokens,
 );
 
 diesel::table! {
@@ -168,5 +170,18 @@ diesel::table! {
         client_id -> Text,
         expires_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        grant_id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        scope -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
     }
 }

@@ -1,8 +1,9 @@
-//! Issued access tokens (by jti) and their revocation.
+//! Issued tokens: access tokens by jti (and their revocation list), refresh tokens by hash.
 use diesel::prelude::*;
 
-use super::schema::{access_tokens, grants};
+use super::schema::{access_tokens, grants, refresh_tokens};
 use super::{DbConn, StoreError};
+use crate::crypto::token::TokenHash;
 
 /// Records a user access token under its grant, so revoking the grant stops it.
 pub fn record_access_token(
@@ -51,4 +52,107 @@ pub fn access_token_status(conn: &mut DbConn, jti: &str) -> Result<AccessTokenSt
         Some((Some(_), _, _)) | Some((_, _, Some(_))) => AccessTokenStatus::Revoked,
         Some((None, grant_id, _)) => AccessTokenStatus::Active { grant_id },
     })
+}
+
+/// Marks an access token revoked (RFC 7009), recording it if it was never recorded (a
+/// client_credentials token), so /introspect and /userinfo refuse it until it expires.
+pub fn revoke_access_token(
+    conn: &mut DbConn,
+    jti: &str,
+    client_id: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    conn.transaction::<_, StoreError, _>(|conn| {
+        let updated = diesel::update(access_tokens::table.find(jti))
+            .set(access_tokens::revoked_at.eq(Some(now)))
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(access_tokens::table)
+                .values((
+                    access_tokens::jti.eq(jti),
+                    access_tokens::grant_id.eq(None::<String>),
+                    access_tokens::client_id.eq(client_id),
+                    access_tokens::expires_at.eq(expires_at),
+                    access_tokens::revoked_at.eq(Some(now)),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+// ---- refresh tokens --------------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+pub struct RefreshToken {
+    pub grant_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub scope: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+pub fn insert_refresh_token(
+    conn: &mut DbConn,
+    hash: &TokenHash,
+    token: &RefreshToken,
+) -> Result<(), StoreError> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::token_hash.eq(hash.as_str()),
+            refresh_tokens::grant_id.eq(&token.grant_id),
+            refresh_tokens::client_id.eq(&token.client_id),
+            refresh_tokens::user_id.eq(&token.user_id),
+            refresh_tokens::scope.eq(&token.scope),
+            refresh_tokens::created_at.eq(token.created_at),
+            refresh_tokens::expires_at.eq(token.expires_at),
+            refresh_tokens::used_at.eq(token.used_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_refresh_token(
+    conn: &mut DbConn,
+    hash: &TokenHash,
+) -> Result<Option<RefreshToken>, StoreError> {
+    type Row = (String, String, String, String, i64, i64, Option<i64>);
+    let row: Option<Row> = refresh_tokens::table
+        .find(hash.as_str())
+        .select((
+            refresh_tokens::grant_id,
+            refresh_tokens::client_id,
+            refresh_tokens::user_id,
+            refresh_tokens::scope,
+            refresh_tokens::created_at,
+            refresh_tokens::expires_at,
+            refresh_tokens::used_at,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|r| RefreshToken {
+        grant_id: r.0,
+        client_id: r.1,
+        user_id: r.2,
+        scope: r.3,
+        created_at: r.4,
+        expires_at: r.5,
+        used_at: r.6,
+    }))
+}
+
+/// Rotation: one conditional update, so of two concurrent refreshes with one token (on any
+/// replicas) exactly one sees `true`.
+pub fn use_refresh_token(conn: &mut DbConn, hash: &TokenHash, now: i64) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        refresh_tokens::table
+            .find(hash.as_str())
+            .filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(n == 1)
 }

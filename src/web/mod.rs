@@ -1,6 +1,7 @@
 //! actix handlers and middleware: HTTP in, typed calls into `accounts`/`oauth`, HTTP out.
 pub mod authorize;
 pub mod bearer;
+pub mod cors;
 pub mod csrf;
 pub mod discovery;
 pub mod error;
@@ -39,14 +40,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .app_data(token::form_config(16 * 1024))
                 .route(web::post().to(token::token)),
         )
+        .service(
+            web::resource("/introspect")
+                .app_data(token::form_config(16 * 1024))
+                .route(web::post().to(token::introspect)),
+        )
+        .service(
+            web::resource("/revoke")
+                .app_data(token::form_config(16 * 1024))
+                .route(web::post().to(token::revoke)),
+        )
         .route("/userinfo", web::get().to(userinfo::get))
         .route("/userinfo", web::post().to(userinfo::post))
         .route("/login", web::get().to(login::show))
         .route("/login", web::post().to(login::submit))
         .route("/register", web::get().to(register::show))
         .route("/register", web::post().to(register::submit))
-        .route("/logout", web::post().to(logout::submit))
+        .route("/logout", web::get().to(logout::get))
+        .route("/logout", web::post().to(logout::post))
         .route("/account", web::get().to(account::show))
+        .route("/account", web::post().to(account::submit))
         .route("/setup", web::get().to(setup::show))
         .route("/setup", web::post().to(setup::submit));
 }

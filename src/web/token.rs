@@ -1,28 +1,64 @@
-//! POST /token (RFC 6749 §3.2).
+//! The client-authenticated protocol endpoints: POST /token (RFC 6749 §3.2),
+//! /introspect (RFC 7662) and /revoke (RFC 7009).
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::oauth_error::OAuthErrorResponse;
+use crate::oauth::introspect::{self, IntrospectForm};
+use crate::oauth::revoke::{self, RevokeForm};
 use crate::oauth::token::{self, TokenForm};
 use crate::state::AppState;
+
+/// The Authorization header as text; a non-text one can never authenticate.
+fn authorization(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}").to_string())
+}
+
+/// JSON that must never be cached (RFC 6749 §5.1, RFC 7662 §2.2).
+fn no_store_json(body: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(body)
+}
 
 pub async fn token(
     req: HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_string());
+    let authorization = authorization(&req);
     let now = super::now();
     let response =
         web::block(move || token::handle(&state, authorization.as_deref(), &form, now)).await??;
-    // §5.1: never cached.
+    Ok(no_store_json(response))
+}
+
+pub async fn introspect(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<IntrospectForm>,
+) -> Result<HttpResponse, OAuthErrorResponse> {
+    let authorization = authorization(&req);
+    let now = super::now();
+    let response = web::block(move || introspect::handle(&state, authorization.as_deref(), &form, now)).await??;
+    Ok(no_store_json(response))
+}
+
+/// RFC 7009 §2.2: 200 with an empty body, whether or not the token was known.
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<RevokeForm>,
+) -> Result<HttpResponse, OAuthErrorResponse> {
+    let authorization = authorization(&req);
+    let now = super::now();
+    web::block(move || revoke::handle(&state, authorization.as_deref(), &form, now)).await??;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(response))
+        .finish())
 }
 
 /// Form bodies of the protocol endpoints: a body that cannot be read (wrong content type,

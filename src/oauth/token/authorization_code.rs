@@ -1,17 +1,17 @@
 //! grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6, OIDC Core §3.1.3).
 use diesel::Connection as _;
 
-use super::TokenResponse;
+use super::{id_token_for, offers_refresh, IdTokenInput, TokenResponse};
 use crate::crypto::token::{random_id, SecretToken};
 use crate::domain::{CodeChallenge, GrantType, ScopeSet};
-use crate::oauth::claims::{self, ClaimsRequest, Target};
-use crate::oauth::issue::{self, AccessTokenClaims, IdTokenClaims};
+use crate::oauth::issue::{self, AccessTokenClaims};
 use crate::oauth::OAuthError;
 use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::clients::Client;
 use crate::store::grants::{self, Grant};
-use crate::store::{tokens, users, DbConn, StoreError};
+use crate::store::tokens::{self, RefreshToken};
+use crate::store::{users, DbConn, StoreError};
 
 pub fn exchange(
     state: &AppState,
@@ -107,6 +107,23 @@ pub fn exchange(
         return refuse(conn, invalid());
     }
     let scope = ScopeSet::parse(&code_grant.scope).map_err(|_| invalid())?;
+    let refresh = offers_refresh(client, &scope).then(|| {
+        let token = SecretToken::generate();
+        let row = RefreshToken {
+            grant_id: String::new(),
+            client_id: code_grant.client_id.clone(),
+            user_id: user.id.clone(),
+            scope: code_grant.scope.clone(),
+            created_at: now,
+            expires_at: now + state.settings.tokens.refresh_token_lifetime,
+            used_at: None,
+        };
+        (token, row)
+    });
+    let tokens_expire = refresh
+        .as_ref()
+        .map_or(0, |(_, row)| row.expires_at)
+        .max(now + state.settings.tokens.access_token_lifetime);
     let grant = Grant {
         id: random_id(),
         client_id: code_grant.client_id.clone(),
@@ -114,7 +131,7 @@ pub fn exchange(
         scope: code_grant.scope.clone(),
         claims: code_grant.claims.clone(),
         auth_time: code_grant.auth_time,
-        expires_at: now + state.settings.tokens.access_token_lifetime,
+        expires_at: tokens_expire,
         revoked_at: None,
     };
     let access = issue::access_token(
@@ -150,38 +167,26 @@ pub fn exchange(
         return Err(invalid());
     }
 
-    let id_token = if scope.contains("openid") {
-        let request = ClaimsRequest::from_stored(code_grant.claims.as_deref());
-        let updated_at = user.created_at;
-        Some(issue::id_token(
-            state,
-            IdTokenClaims {
-                subject: &user.id,
-                client_id: client.client_id.as_str(),
-                auth_time: code_grant.auth_time,
-                nonce: code_grant.nonce.as_deref(),
-                access_token: Some(&access.jwt),
-                user_claims: claims::user_claims(
-                    &user,
-                    &profile,
-                    updated_at,
-                    &scope,
-                    &request,
-                    Target::IdToken,
-                ),
-                alg: client.id_token_alg,
-            },
-            now,
-        )?)
-    } else {
-        None
-    };
+    let id_token = id_token_for(
+        state,
+        IdTokenInput {
+            client,
+            user: &user,
+            profile: &profile,
+            scope: &scope,
+            claims: code_grant.claims.as_deref(),
+            auth_time: code_grant.auth_time,
+            nonce: code_grant.nonce.as_deref(),
+            access_token: &access.jwt,
+        },
+        now,
+    )?;
     Ok(TokenResponse {
         access_token: access.jwt,
         token_type: "Bearer",
         expires_in: access.expires_at - now,
         id_token,
-        refresh_token: None,
+        refresh_token: refresh.map(|(token, _)| token.as_str().to_string()),
         scope: code_grant.scope,
     })
 }

@@ -1,32 +1,105 @@
+//! /logout: the end-session endpoint (OpenID Connect RP-Initiated Logout 1.0), GET or POST,
+//! and the target of the account page's logout button.
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use askama::Template;
 
 use crate::accounts;
+use crate::oauth::logout::{self, Decision, LogoutParams};
 use crate::state::AppState;
-use crate::web::csrf;
-use crate::web::error::{see_other, PageError};
-use crate::web::{client_ip, now, session};
+use crate::web::csrf::{self, CsrfToken};
+use crate::web::error::{html, see_other, PageError};
+use crate::web::session::{self, CurrentSession};
+use crate::web::{client_ip, now};
 
-#[derive(Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    csrf_token: String,
+#[derive(Template)]
+#[template(path = "logout_confirm.html")]
+struct ConfirmPage<'a> {
+    csrf_token: &'a str,
+    client_name: Option<String>,
+    client_id: Option<String>,
+    post_logout_redirect_uri: Option<String>,
+    state: Option<String>,
 }
 
-/// Deletes the session server-side (a copied cookie dies with it) and clears the cookie.
-pub async fn submit(
+#[derive(Template)]
+#[template(path = "logged_out.html")]
+struct LoggedOutPage;
+
+pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<LogoutForm>,
+    current: CurrentSession,
+    params: web::Query<LogoutParams>,
 ) -> Result<HttpResponse, PageError> {
-    csrf::verify(&req, &form.csrf_token)?;
-    if let Some(secret) = session::presented_secret(&req) {
-        let (state, ip, now) = (state.clone(), client_ip(&req), now());
-        web::block(move || accounts::logout(&state, &secret, ip.as_deref(), now)).await??;
+    run(req, state, current, params.into_inner(), false).await
+}
+
+/// A POST carrying our CSRF token is a confirmed logout (the confirmation page or the
+/// account page); one without it is an RP's logout request, handled like a GET.
+pub async fn post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentSession,
+    form: web::Form<LogoutParams>,
+) -> Result<HttpResponse, PageError> {
+    let params = form.into_inner();
+    let has_hint = params.id_token_hint.as_deref().is_some_and(|h| !h.is_empty());
+    let confirmed = match params.csrf_token.as_deref() {
+        Some(token) if !token.is_empty() => {
+            csrf::verify(&req, token)?;
+            true
+        }
+        _ if has_hint => false,
+        _ => csrf::verify(&req, "").map(|_| false)?,
+    };
+    run(req, state, current, params, confirmed).await
+}
+
+async fn run(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    current: CurrentSession,
+    params: LogoutParams,
+    confirmed: bool,
+) -> Result<HttpResponse, PageError> {
+    let user = current.0.map(|s| s.user.id);
+    let now = now();
+    let is_account_logout = confirmed && params.post_logout_redirect_uri.is_none() && params.client_id.is_none();
+    let decision = {
+        let state = state.clone();
+        web::block(move || logout::decide(&state, &params, user.as_deref(), confirmed, now))
+            .await?
+            .map_err(|e| PageError::Internal(e.to_string()))?
+    };
+    match decision {
+        Decision::Invalid(message) => Err(PageError::BadRequest(message.into())),
+        Decision::Confirm { client_name, client_id, post_logout_redirect_uri, state: client_state } => {
+            let csrf = CsrfToken::for_request(&req, state.cookies_secure());
+            let page = ConfirmPage {
+                csrf_token: &csrf.value,
+                client_name,
+                client_id,
+                post_logout_redirect_uri,
+                state: client_state,
+            };
+            Ok(csrf.attach(html(StatusCode::OK, &page)?))
+        }
+        Decision::LogOut { redirect } => {
+            if let Some(secret) = session::presented_secret(&req) {
+                let (state, ip) = (state.clone(), client_ip(&req));
+                web::block(move || accounts::logout(&state, &secret, ip.as_deref(), now)).await??;
+            }
+            let mut response = match redirect {
+                Some(location) => see_other(&location),
+                // The account page's button goes back to the login page.
+                None if is_account_logout => see_other("/login"),
+                None => html(StatusCode::OK, &LoggedOutPage)?,
+            };
+            response
+                .add_cookie(&session::removal_cookie(&state))
+                .map_err(|e| PageError::Internal(e.to_string()))?;
+            Ok(response)
+        }
     }
-    let mut response = see_other("/login");
-    response
-        .add_cookie(&session::removal_cookie(&state))
-        .map_err(|e| PageError::Internal(e.to_string()))?;
-    Ok(response)
 }
