@@ -139,7 +139,6 @@ impl ClaimsRequest {
 pub fn user_claims(
     user: &User,
     profile: &Profile,
-    updated_at: i64,
     scope: &ScopeSet,
     request: &ClaimsRequest,
     target: Target,
@@ -161,7 +160,7 @@ pub fn user_claims(
             "name" => text(&profile.name),
             "given_name" => text(&profile.given_name),
             "family_name" => text(&profile.family_name),
-            "updated_at" => Some(Value::from(updated_at)),
+            "updated_at" => Some(Value::from(user.updated_at)),
             "email" => text(user.email.as_str()),
             "email_verified" => Some(Value::Bool(user.email_verified)),
             "phone_number" => text(&profile.phone_number),
@@ -229,6 +228,7 @@ mod tests {
             role: Role::User,
             disabled: false,
             created_at: 0,
+            updated_at: 5,
         };
         let profile = Profile {
             name: "Ann Lee".into(),
@@ -247,19 +247,13 @@ mod tests {
     fn scopes_select_claims() {
         let (u, p) = user();
         let none = ClaimsRequest::default();
-        let c = user_claims(
-            &u,
-            &p,
-            5,
+        let c = user_claims(&u, &p,
             &ScopeSet::parse("openid").unwrap(),
             &none,
             Target::UserInfo,
         );
         assert!(c.is_empty());
-        let c = user_claims(
-            &u,
-            &p,
-            5,
+        let c = user_claims(&u, &p,
             &ScopeSet::parse("openid email").unwrap(),
             &none,
             Target::UserInfo,
@@ -267,10 +261,7 @@ mod tests {
         assert_eq!(c["email"], "ann@example.com");
         assert_eq!(c["email_verified"], true);
         assert!(!c.contains_key("name"));
-        let c = user_claims(
-            &u,
-            &p,
-            5,
+        let c = user_claims(&u, &p,
             &ScopeSet::parse("openid profile address phone").unwrap(),
             &none,
             Target::UserInfo,
@@ -290,10 +281,10 @@ mod tests {
         )
         .unwrap();
         let openid = ScopeSet::parse("openid").unwrap();
-        let ui = user_claims(&u, &p, 5, &openid, &req, Target::UserInfo);
+        let ui = user_claims(&u, &p, &openid, &req, Target::UserInfo);
         assert_eq!(ui["email"], "ann@example.com");
         assert!(!ui.contains_key("name"));
-        let idt = user_claims(&u, &p, 5, &openid, &req, Target::IdToken);
+        let idt = user_claims(&u, &p, &openid, &req, Target::IdToken);
         assert_eq!(idt["name"], "Ann Lee");
         assert_eq!(ClaimsRequest::from_stored(Some(&req.to_json())), req);
     }

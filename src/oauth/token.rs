@@ -160,7 +160,7 @@ fn id_token_for(state: &AppState, input: IdTokenInput<'_>, now: i64) -> Result<O
         return Ok(None);
     }
     let request = ClaimsRequest::from_stored(input.claims);
-    let user_claims = claims::user_claims(input.user, input.profile, input.user.created_at, input.scope, &request, Target::IdToken);
+    let user_claims = claims::user_claims(input.user, input.profile, input.scope, &request, Target::IdToken);
     issue::id_token(
         state,
         IdTokenClaims {

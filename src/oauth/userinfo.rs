@@ -58,7 +58,13 @@ pub fn verify_access_token(
 /// request (§5.3.2). The token must carry the `openid` scope (else insufficient_scope).
 pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Value>, OAuthError> {
     let verified = verify_access_token(state, token, now)?;
-    let scope = ScopeSet::parse(&verified.grant.scope).unwrap_or_else(|_| ScopeSet::empty());
+    // The token's own scope: a refresh may have narrowed it below the grant's.
+    let scope = verified
+        .claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .and_then(|s| ScopeSet::parse(s).ok())
+        .unwrap_or_else(ScopeSet::empty);
     if !scope.contains("openid") {
         return Err(OAuthError::insufficient_scope(
             "the access token lacks the openid scope",
@@ -76,7 +82,6 @@ pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Val
     let mut out = claims::user_claims(
         &user,
         &profile,
-        user.created_at,
         &scope,
         &request,
         Target::UserInfo,

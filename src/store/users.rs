@@ -14,6 +14,8 @@ pub struct User {
     pub role: Role,
     pub disabled: bool,
     pub created_at: i64,
+    /// Last change to the account (OIDC Core §5.1 `updated_at`).
+    pub updated_at: i64,
 }
 
 /// What registration, setup and the CLI create.
@@ -35,6 +37,7 @@ struct UserRow {
     role: String,
     disabled: bool,
     created_at: i64,
+    updated_at: i64,
 }
 
 impl UserRow {
@@ -48,6 +51,7 @@ impl UserRow {
             role: Role::parse(&self.role).unwrap_or(Role::User),
             disabled: self.disabled,
             created_at: self.created_at,
+            updated_at: self.updated_at,
         };
         (user, self.password_hash)
     }
@@ -79,6 +83,7 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>, now: i64) -> Result<User, St
         role: new.role,
         disabled: false,
         created_at: now,
+        updated_at: now,
     })
 }
 

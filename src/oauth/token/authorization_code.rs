@@ -159,6 +159,13 @@ pub fn exchange(
             client.client_id.as_str(),
             access.expires_at,
         )?;
+        if let Some((token, row)) = &refresh {
+            let row = RefreshToken {
+                grant_id: grant.id.clone(),
+                ..row.clone()
+            };
+            tokens::insert_refresh_token(conn, &token.hash(), &row)?;
+        }
         Ok(true)
     })?;
     if !redeemed {
