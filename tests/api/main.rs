@@ -10,4 +10,5 @@ mod flow;
 mod hardening;
 mod keys;
 mod oidc_rp;
+mod profile;
 mod setup;
