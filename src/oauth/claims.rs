@@ -247,13 +247,17 @@ mod tests {
     fn scopes_select_claims() {
         let (u, p) = user();
         let none = ClaimsRequest::default();
-        let c = user_claims(&u, &p,
+        let c = user_claims(
+            &u,
+            &p,
             &ScopeSet::parse("openid").unwrap(),
             &none,
             Target::UserInfo,
         );
         assert!(c.is_empty());
-        let c = user_claims(&u, &p,
+        let c = user_claims(
+            &u,
+            &p,
             &ScopeSet::parse("openid email").unwrap(),
             &none,
             Target::UserInfo,
@@ -261,7 +265,9 @@ mod tests {
         assert_eq!(c["email"], "ann@example.com");
         assert_eq!(c["email_verified"], true);
         assert!(!c.contains_key("name"));
-        let c = user_claims(&u, &p,
+        let c = user_claims(
+            &u,
+            &p,
             &ScopeSet::parse("openid profile address phone").unwrap(),
             &none,
             Target::UserInfo,

@@ -9,7 +9,7 @@ use super::error::OAuthError;
 use crate::crypto::token::{SecretToken, TokenHash};
 use crate::domain::{ClientAuthMethod, ClientId};
 use crate::store::clients::{self, Client};
-use crate::store::{DbConn, StoreError};
+use crate::store::DbConn;
 
 /// What a request presented to authenticate its client.
 #[derive(Clone, PartialEq, Eq)]
@@ -22,43 +22,6 @@ pub enum PresentedCredentials {
     None { client_id: ClientId },
     /// Nothing at all.
     Missing,
-}
-
-/// Why a client was not authenticated. `error` is `invalid_client` (or `invalid_request`
-/// for ambiguous input, `server_error` for a storage failure).
-#[derive(Debug, thiserror::Error)]
-#[error("{error}")]
-pub struct ClientAuthError {
-    pub error: OAuthError,
-    /// The client tried the `Authorization` header (HTTP Basic, the only scheme offered).
-    /// RFC 6749 §5.2: `invalid_client` must then be a 401 with a `WWW-Authenticate`
-    /// challenge for that scheme.
-    pub basic: bool,
-}
-
-impl ClientAuthError {
-    fn invalid_client(basic: bool, description: &'static str) -> Self {
-        ClientAuthError {
-            error: OAuthError::invalid_client(description),
-            basic,
-        }
-    }
-
-    fn invalid_request(basic: bool, description: &'static str) -> Self {
-        ClientAuthError {
-            error: OAuthError::invalid_request(description),
-            basic,
-        }
-    }
-}
-
-impl From<StoreError> for ClientAuthError {
-    fn from(e: StoreError) -> Self {
-        ClientAuthError {
-            error: e.into(),
-            basic: false,
-        }
-    }
 }
 
 /// RFC 7617 §2 names the encoding standard base64; some clients drop the padding.
@@ -77,26 +40,25 @@ impl PresentedCredentials {
         authorization: Option<&str>,
         form_client_id: Option<&str>,
         form_client_secret: Option<&str>,
-    ) -> Result<Self, ClientAuthError> {
+    ) -> Result<Self, OAuthError> {
         let form_client_id = form_client_id.filter(|v| !v.is_empty());
         let form_client_secret = form_client_secret.filter(|v| !v.is_empty());
-        let client_id = |raw: &str, basic: bool| {
+        let client_id = |raw: &str| {
             ClientId::parse(raw)
-                .map_err(|_| ClientAuthError::invalid_client(basic, "client authentication failed"))
+                .map_err(|_| OAuthError::invalid_client("client authentication failed"))
         };
 
         let Some(header) = authorization else {
             return Ok(match (form_client_id, form_client_secret) {
                 (Some(id), Some(secret)) => PresentedCredentials::Post {
-                    client_id: client_id(id, false)?,
+                    client_id: client_id(id)?,
                     secret: secret.to_string(),
                 },
                 (Some(id), None) => PresentedCredentials::None {
-                    client_id: client_id(id, false)?,
+                    client_id: client_id(id)?,
                 },
                 (None, Some(_)) => {
-                    return Err(ClientAuthError::invalid_request(
-                        false,
+                    return Err(OAuthError::invalid_request(
                         "client_secret was sent without client_id",
                     ))
                 }
@@ -104,24 +66,21 @@ impl PresentedCredentials {
             });
         };
 
-        let (id, secret) = decode_basic(header).ok_or(ClientAuthError::invalid_client(
-            true,
+        let (id, secret) = decode_basic(header).ok_or(OAuthError::invalid_client(
             "the Authorization header must carry HTTP Basic client credentials (RFC 6749 §2.3.1)",
         ))?;
         if form_client_secret.is_some() {
-            return Err(ClientAuthError::invalid_request(
-                true,
+            return Err(OAuthError::invalid_request(
                 "the client authenticated with both HTTP Basic and client_secret; use one method",
             ));
         }
         if form_client_id.is_some_and(|form_id| form_id != id) {
-            return Err(ClientAuthError::invalid_request(
-                true,
+            return Err(OAuthError::invalid_request(
                 "client_id differs from the HTTP Basic user-id",
             ));
         }
         Ok(PresentedCredentials::Basic {
-            client_id: client_id(&id, true)?,
+            client_id: client_id(&id)?,
             secret,
         })
     }
@@ -196,7 +155,7 @@ fn form_urldecode(raw: &str) -> Option<String> {
 pub fn authenticate(
     conn: &mut DbConn,
     presented: &PresentedCredentials,
-) -> Result<Client, ClientAuthError> {
+) -> Result<Client, OAuthError> {
     let (client_id, secret, method) = match presented {
         PresentedCredentials::Basic { client_id, secret } => {
             (client_id, Some(secret), ClientAuthMethod::ClientSecretBasic)
@@ -206,14 +165,12 @@ pub fn authenticate(
         }
         PresentedCredentials::None { client_id } => (client_id, None, ClientAuthMethod::None),
         PresentedCredentials::Missing => {
-            return Err(ClientAuthError::invalid_client(
-                false,
+            return Err(OAuthError::invalid_client(
                 "client authentication is required",
             ))
         }
     };
-    let basic = method == ClientAuthMethod::ClientSecretBasic;
-    let failed = || ClientAuthError::invalid_client(basic, "client authentication failed");
+    let failed = || OAuthError::invalid_client("client authentication failed");
 
     let client = clients::find(conn, client_id)?;
     let stored = client.as_ref().and_then(|c| c.secret_hash.as_ref());
@@ -222,8 +179,7 @@ pub fn authenticate(
         return Err(failed());
     };
     if client.auth_method != method {
-        return Err(ClientAuthError::invalid_client(
-            basic,
+        return Err(OAuthError::invalid_client(
             "the client must authenticate with its registered token_endpoint_auth_method",
         ));
     }
@@ -324,13 +280,13 @@ mod tests {
             let e = PresentedCredentials::parse(Some(&basic("app", "x")), form_id, form_secret)
                 .unwrap_err();
             assert_eq!(
-                e.error.code,
+                e.code,
                 ErrorCode::InvalidRequest,
                 "{form_id:?} {form_secret:?}"
             );
         }
         let e = PresentedCredentials::parse(None, None, Some("x")).unwrap_err();
-        assert_eq!(e.error.code, ErrorCode::InvalidRequest);
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
     }
 
     #[test]
@@ -344,8 +300,7 @@ mod tests {
             &basic("bad id", "x"),
         ] {
             let e = PresentedCredentials::parse(Some(header), None, None).unwrap_err();
-            assert_eq!(e.error.code, ErrorCode::InvalidClient, "{header}");
-            assert!(e.basic, "{header}");
+            assert_eq!(e.code, ErrorCode::InvalidClient, "{header}");
         }
     }
 
@@ -411,26 +366,22 @@ mod tests {
 
         let refused = [
             // Wrong secret, another client's secret, a malformed secret.
-            (b(&basic_client.client_id, post_secret.as_str()), true),
-            (
-                b(&basic_client.client_id, &basic_secret.as_str()[1..]),
-                true,
-            ),
-            (b(&basic_client.client_id, "x"), true),
+            b(&basic_client.client_id, post_secret.as_str()),
+            b(&basic_client.client_id, &basic_secret.as_str()[1..]),
+            b(&basic_client.client_id, "x"),
             // A method other than the registered one.
-            (post(&basic_client.client_id, basic_secret.as_str()), false),
-            (b(&post_client.client_id, post_secret.as_str()), true),
-            (none(&basic_client.client_id), false),
-            (b(&public_client.client_id, basic_secret.as_str()), true),
+            post(&basic_client.client_id, basic_secret.as_str()),
+            b(&post_client.client_id, post_secret.as_str()),
+            none(&basic_client.client_id),
+            b(&public_client.client_id, basic_secret.as_str()),
             // Unknown client.
-            (b(&id("nobody"), basic_secret.as_str()), true),
-            (none(&id("nobody")), false),
-            (PresentedCredentials::Missing, false),
+            b(&id("nobody"), basic_secret.as_str()),
+            none(&id("nobody")),
+            PresentedCredentials::Missing,
         ];
-        for (presented, was_basic) in refused {
+        for presented in refused {
             let e = authenticate(&mut conn, &presented).unwrap_err();
-            assert_eq!(e.error.code, ErrorCode::InvalidClient, "{presented:?}");
-            assert_eq!(e.basic, was_basic, "{presented:?}");
+            assert_eq!(e.code, ErrorCode::InvalidClient, "{presented:?}");
         }
     }
 
@@ -460,6 +411,6 @@ mod tests {
             },
         )
         .unwrap_err();
-        assert_eq!(a.error, b.error);
+        assert_eq!(a, b);
     }
 }

@@ -3,7 +3,7 @@
 //! expired, unknown or malformed one — is `{"active": false}` and nothing more (§2.2).
 use serde_json::{json, Map, Value};
 
-use super::client_auth::{self, ClientAuthError, PresentedCredentials};
+use super::client_auth::{self, PresentedCredentials};
 use super::userinfo::LEEWAY;
 use super::OAuthError;
 use crate::crypto::jwt::Validation;
@@ -25,15 +25,21 @@ pub fn handle(
     authorization: Option<&str>,
     form: &IntrospectForm,
     now: i64,
-) -> Result<Value, ClientAuthError> {
-    let presented = PresentedCredentials::parse(authorization, form.client_id.as_deref(), form.client_secret.as_deref())?;
+) -> Result<Value, OAuthError> {
+    let presented = PresentedCredentials::parse(
+        authorization,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )?;
     let mut conn = state.pool.get().map_err(StoreError::from)?;
     let client = client_auth::authenticate(&mut conn, &presented)?;
     if client.public {
-        return Err(ClientAuthError { error: OAuthError::invalid_client("introspection needs a confidential client"), basic: false });
+        return Err(OAuthError::invalid_client(
+            "introspection needs a confidential client",
+        ));
     }
     let Some(token) = form.token.as_deref().filter(|t| !t.is_empty()) else {
-        return Err(ClientAuthError { error: OAuthError::invalid_request("token is required"), basic: false });
+        return Err(OAuthError::invalid_request("token is required"));
     };
     let client_id = client.client_id.as_str();
     // The hint only orders the search (§2.1); a JWT is an access token, anything else may
@@ -72,12 +78,25 @@ fn access_token(
         AccessTokenStatus::Revoked => return Ok(None),
         // A user's token is always recorded; a client_credentials token is recorded only
         // when revoked.
-        AccessTokenStatus::Unknown if claims.get("sub").and_then(Value::as_str) != Some(client_id) => return Ok(None),
+        AccessTokenStatus::Unknown
+            if claims.get("sub").and_then(Value::as_str) != Some(client_id) =>
+        {
+            return Ok(None)
+        }
         AccessTokenStatus::Active { .. } | AccessTokenStatus::Unknown => {}
     }
     let mut out = Map::new();
     out.insert("active".into(), true.into());
-    for name in ["scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti"] {
+    for name in [
+        "scope",
+        "client_id",
+        "sub",
+        "exp",
+        "iat",
+        "iss",
+        "aud",
+        "jti",
+    ] {
         if let Some(v) = claims.get(name) {
             out.insert(name.into(), v.clone());
         }
@@ -101,7 +120,8 @@ fn refresh_token(
     if stored.client_id != client_id || stored.used_at.is_some() || stored.expires_at <= now {
         return Ok(None);
     }
-    let live_grant = grants::find_grant(conn, &stored.grant_id)?.is_some_and(|g| g.revoked_at.is_none());
+    let live_grant =
+        grants::find_grant(conn, &stored.grant_id)?.is_some_and(|g| g.revoked_at.is_none());
     let live_user = users::find_by_id(conn, &stored.user_id)?.is_some_and(|u| !u.disabled);
     if !live_grant || !live_user {
         return Ok(None);

@@ -61,7 +61,9 @@ pub fn decide(
     let named_client = params.client_id.clone().filter(|c| !c.is_empty());
     if let (Some(a), Some(b)) = (&hint_client, &named_client) {
         if a != b {
-            return Ok(Decision::Invalid("client_id does not match the id_token_hint."));
+            return Ok(Decision::Invalid(
+                "client_id does not match the id_token_hint.",
+            ));
         }
     }
     let client = match hint_client.or(named_client) {
@@ -86,7 +88,10 @@ pub fn decide(
     Ok(Decision::Confirm {
         client_name: client.as_ref().map(|c| c.name.clone()),
         client_id: client.as_ref().map(|c| c.client_id.as_str().to_string()),
-        post_logout_redirect_uri: params.post_logout_redirect_uri.clone().filter(|_| redirect.is_some()),
+        post_logout_redirect_uri: params
+            .post_logout_redirect_uri
+            .clone()
+            .filter(|_| redirect.is_some()),
         state: params.state.clone(),
     })
 }

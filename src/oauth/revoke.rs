@@ -5,7 +5,8 @@
 //! nothing, and another client's token is left alone.
 use serde_json::Value;
 
-use super::client_auth::{self, ClientAuthError, PresentedCredentials};
+use super::client_auth::{self, PresentedCredentials};
+use super::OAuthError;
 use crate::crypto::jwt::Validation;
 use crate::crypto::token::SecretToken;
 use crate::state::AppState;
@@ -20,15 +21,21 @@ pub struct RevokeForm {
     pub client_secret: Option<String>,
 }
 
-pub fn handle(state: &AppState, authorization: Option<&str>, form: &RevokeForm, now: i64) -> Result<(), ClientAuthError> {
-    let presented = PresentedCredentials::parse(authorization, form.client_id.as_deref(), form.client_secret.as_deref())?;
+pub fn handle(
+    state: &AppState,
+    authorization: Option<&str>,
+    form: &RevokeForm,
+    now: i64,
+) -> Result<(), OAuthError> {
+    let presented = PresentedCredentials::parse(
+        authorization,
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )?;
     let mut conn = state.pool.get().map_err(StoreError::from)?;
     let client = client_auth::authenticate(&mut conn, &presented)?;
     let Some(token) = form.token.as_deref().filter(|t| !t.is_empty()) else {
-        return Err(ClientAuthError {
-            error: super::OAuthError::invalid_request("token is required"),
-            basic: false,
-        });
+        return Err(OAuthError::invalid_request("token is required"));
     };
     let client_id = client.client_id.as_str();
     if token.contains('.') {
@@ -39,7 +46,12 @@ pub fn handle(state: &AppState, authorization: Option<&str>, form: &RevokeForm, 
     Ok(())
 }
 
-fn revoke_refresh_token(conn: &mut DbConn, token: &str, client_id: &str, now: i64) -> Result<(), StoreError> {
+fn revoke_refresh_token(
+    conn: &mut DbConn,
+    token: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
     let Some(secret) = SecretToken::from_presented(token) else {
         return Ok(());
     };
@@ -51,12 +63,24 @@ fn revoke_refresh_token(conn: &mut DbConn, token: &str, client_id: &str, now: i6
     }
     if grants::revoke_grant(conn, &stored.grant_id, now)? {
         let detail = format!("client {client_id}: refresh token revoked; token family revoked");
-        audit::record(conn, &Event::new(EventKind::TokenRevoked).user(&stored.user_id).detail(&detail), now)?;
+        audit::record(
+            conn,
+            &Event::new(EventKind::TokenRevoked)
+                .user(&stored.user_id)
+                .detail(&detail),
+            now,
+        )?;
     }
     Ok(())
 }
 
-fn revoke_access_token(state: &AppState, conn: &mut DbConn, token: &str, client_id: &str, now: i64) -> Result<(), StoreError> {
+fn revoke_access_token(
+    state: &AppState,
+    conn: &mut DbConn,
+    token: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
     let validation = Validation {
         issuer: &state.issuer,
         audience: Some(super::issue::access_token_audience(state)),
@@ -70,7 +94,10 @@ fn revoke_access_token(state: &AppState, conn: &mut DbConn, token: &str, client_
     if claims.get("client_id").and_then(Value::as_str) != Some(client_id) {
         return Ok(());
     }
-    let (Some(jti), Some(exp)) = (claims.get("jti").and_then(Value::as_str), claims.get("exp").and_then(Value::as_i64)) else {
+    let (Some(jti), Some(exp)) = (
+        claims.get("jti").and_then(Value::as_str),
+        claims.get("exp").and_then(Value::as_i64),
+    ) else {
         return Ok(());
     };
     tokens::revoke_access_token(conn, jti, client_id, exp, now)

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::claims::{self, ClaimsRequest, Target};
-use super::client_auth::{self, ClientAuthError, PresentedCredentials};
+use super::client_auth::{self, PresentedCredentials};
 use super::issue::{self, IdTokenClaims};
 use super::OAuthError;
 use crate::domain::{GrantType, ScopeSet};
@@ -96,7 +96,7 @@ pub fn handle(
     authorization: Option<&str>,
     form: &TokenForm,
     now: i64,
-) -> Result<TokenResponse, ClientAuthError> {
+) -> Result<TokenResponse, OAuthError> {
     let presented = PresentedCredentials::parse(
         authorization,
         form.client_id.as_deref(),
@@ -104,11 +104,7 @@ pub fn handle(
     )?;
     let mut conn = state.pool.get().map_err(StoreError::from)?;
     let client = client_auth::authenticate(&mut conn, &presented)?;
-    let plain = |error: OAuthError| ClientAuthError {
-        error,
-        basic: false,
-    };
-    let grant = Grant::try_from(form).map_err(plain)?;
+    let grant = Grant::try_from(form)?;
     match grant {
         Grant::AuthorizationCode {
             code,
@@ -126,10 +122,18 @@ pub fn handle(
         Grant::RefreshToken {
             refresh_token,
             scope,
-        } => refresh_token::refresh(state, &mut conn, &client, &refresh_token, scope.as_deref(), now),
-        Grant::ClientCredentials { scope } => client_credentials::issue(state, &client, scope.as_deref(), now),
+        } => refresh_token::refresh(
+            state,
+            &mut conn,
+            &client,
+            &refresh_token,
+            scope.as_deref(),
+            now,
+        ),
+        Grant::ClientCredentials { scope } => {
+            client_credentials::issue(state, &client, scope.as_deref(), now)
+        }
     }
-    .map_err(plain)
 }
 
 /// Whether this exchange hands out a refresh token: the client must be allowed the
@@ -155,12 +159,22 @@ struct IdTokenInput<'a> {
 
 /// An ID token when the grant has the openid scope (OIDC Core §3.1.3.3), signed with the
 /// client's registered algorithm.
-fn id_token_for(state: &AppState, input: IdTokenInput<'_>, now: i64) -> Result<Option<String>, OAuthError> {
+fn id_token_for(
+    state: &AppState,
+    input: IdTokenInput<'_>,
+    now: i64,
+) -> Result<Option<String>, OAuthError> {
     if !input.scope.contains("openid") {
         return Ok(None);
     }
     let request = ClaimsRequest::from_stored(input.claims);
-    let user_claims = claims::user_claims(input.user, input.profile, input.scope, &request, Target::IdToken);
+    let user_claims = claims::user_claims(
+        input.user,
+        input.profile,
+        input.scope,
+        &request,
+        Target::IdToken,
+    );
     issue::id_token(
         state,
         IdTokenClaims {

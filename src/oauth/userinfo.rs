@@ -79,13 +79,7 @@ pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Val
         return Err(OAuthError::invalid_token("the user is disabled"));
     }
     let request = ClaimsRequest::from_stored(verified.grant.claims.as_deref());
-    let mut out = claims::user_claims(
-        &user,
-        &profile,
-        &scope,
-        &request,
-        Target::UserInfo,
-    );
+    let mut out = claims::user_claims(&user, &profile, &scope, &request, Target::UserInfo);
     // §5.3.2: sub is always returned, and equals the ID token's.
     out.insert("sub".into(), user.id.into());
     Ok(out)

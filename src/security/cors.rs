@@ -33,7 +33,12 @@ impl AllowedOrigins {
     pub fn refresh(&self, conn: &mut DbConn) -> Result<(), StoreError> {
         let mut set: HashSet<String> = self.configured.iter().cloned().collect();
         for client in clients::list(conn)? {
-            set.extend(client.redirect_uris.iter().filter_map(|uri| origin_of(uri.as_str())));
+            set.extend(
+                client
+                    .redirect_uris
+                    .iter()
+                    .filter_map(|uri| origin_of(uri.as_str())),
+            );
         }
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(set);
         Ok(())
@@ -52,9 +57,18 @@ mod tests {
 
     #[test]
     fn origins_of_redirect_uris() {
-        assert_eq!(origin_of("https://app.example/cb?x=1").as_deref(), Some("https://app.example"));
-        assert_eq!(origin_of("http://127.0.0.1:3000/cb").as_deref(), Some("http://127.0.0.1:3000"));
-        assert_eq!(origin_of("https://app.example:443/cb").as_deref(), Some("https://app.example"));
+        assert_eq!(
+            origin_of("https://app.example/cb?x=1").as_deref(),
+            Some("https://app.example")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000/cb").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(
+            origin_of("https://app.example:443/cb").as_deref(),
+            Some("https://app.example")
+        );
         assert_eq!(origin_of("com.example.app:/cb"), None);
     }
 }

@@ -348,8 +348,12 @@ pub fn revoke_grant(conn: &mut DbConn, id: &str, now: i64) -> Result<bool, Store
 
 /// Pushes a grant's expiry out (a refresh issued a longer-lived token).
 pub fn extend_grant(conn: &mut DbConn, id: &str, expires_at: i64) -> Result<(), StoreError> {
-    diesel::update(grants::table.find(id).filter(grants::expires_at.lt(expires_at)))
-        .set(grants::expires_at.eq(expires_at))
-        .execute(conn)?;
+    diesel::update(
+        grants::table
+            .find(id)
+            .filter(grants::expires_at.lt(expires_at)),
+    )
+    .set(grants::expires_at.eq(expires_at))
+    .execute(conn)?;
     Ok(())
 }

@@ -17,18 +17,24 @@ pub fn purge_expired(conn: &mut DbConn, now: i64) -> Result<usize, StoreError> {
     conn.transaction::<_, StoreError, _>(|conn| {
         let mut n = 0;
         n += diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?;
-        n += diesel::delete(authorization_requests::table.filter(authorization_requests::expires_at.le(now)))
-            .execute(conn)?;
         n += diesel::delete(
-            authorization_codes::table.filter(authorization_codes::expires_at.le(now - CODE_REPLAY_WINDOW)),
+            authorization_requests::table.filter(authorization_requests::expires_at.le(now)),
+        )
+        .execute(conn)?;
+        n += diesel::delete(
+            authorization_codes::table
+                .filter(authorization_codes::expires_at.le(now - CODE_REPLAY_WINDOW)),
         )
         .execute(conn)?;
         // Used refresh tokens stay until they expire: a reuse must still be recognised.
-        n += diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.le(now))).execute(conn)?;
+        n += diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.le(now)))
+            .execute(conn)?;
         // The revocation list only needs a jti while its JWT could still verify.
-        n += diesel::delete(access_tokens::table.filter(access_tokens::expires_at.le(now))).execute(conn)?;
+        n += diesel::delete(access_tokens::table.filter(access_tokens::expires_at.le(now)))
+            .execute(conn)?;
         n += diesel::delete(grants::table.filter(grants::expires_at.le(now))).execute(conn)?;
-        n += diesel::delete(setup_tokens::table.filter(setup_tokens::expires_at.le(now))).execute(conn)?;
+        n += diesel::delete(setup_tokens::table.filter(setup_tokens::expires_at.le(now)))
+            .execute(conn)?;
         Ok(n)
     })
 }

@@ -146,7 +146,11 @@ pub fn find_refresh_token(
 
 /// Rotation: one conditional update, so of two concurrent refreshes with one token (on any
 /// replicas) exactly one sees `true`.
-pub fn use_refresh_token(conn: &mut DbConn, hash: &TokenHash, now: i64) -> Result<bool, StoreError> {
+pub fn use_refresh_token(
+    conn: &mut DbConn,
+    hash: &TokenHash,
+    now: i64,
+) -> Result<bool, StoreError> {
     let n = diesel::update(
         refresh_tokens::table
             .find(hash.as_str())

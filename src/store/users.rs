@@ -170,6 +170,14 @@ pub fn update_profile(
     profile: &Profile,
     now: i64,
 ) -> Result<(), StoreError> {
+    // A changed number is no longer the one that was verified.
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::phone_number.ne(&profile.phone_number)),
+    )
+    .set(users::phone_number_verified.eq(false))
+    .execute(conn)?;
     diesel::update(users::table.find(id))
         .set((
             users::name.eq(&profile.name),

@@ -10,7 +10,11 @@ use actix_web::{web, Error, HttpResponse};
 
 use crate::state::AppState;
 
-const PUBLIC: [&str; 3] = ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server", "/jwks"];
+const PUBLIC: [&str; 3] = [
+    "/.well-known/openid-configuration",
+    "/.well-known/oauth-authorization-server",
+    "/jwks",
+];
 const PROTECTED: [&str; 4] = ["/token", "/userinfo", "/revoke", "/introspect"];
 
 pub async fn cors(
@@ -35,7 +39,9 @@ pub async fn cors(
     let allow_origin = if public { "*".to_string() } else { origin };
 
     let preflight = req.method() == Method::OPTIONS
-        && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if preflight {
         let mut response = HttpResponse::NoContent();
         response.insert_header((header::VARY, "Origin"));
@@ -43,7 +49,10 @@ pub async fn cors(
             response
                 .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin))
                 .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"))
-                .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type"))
+                .insert_header((
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    "Authorization, Content-Type",
+                ))
                 .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"));
         }
         return Ok(req.into_response(response.finish()).map_into_right_body());

@@ -4,7 +4,6 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::oauth::client_auth::ClientAuthError;
 use crate::oauth::{ErrorCode, OAuthError};
 
 /// The realm named in `WWW-Authenticate` challenges.
@@ -15,26 +14,11 @@ pub const REALM: &str = "ferrid";
 #[error("{error}")]
 pub struct OAuthErrorResponse {
     pub error: OAuthError,
-    /// The client authenticated with HTTP Basic: an `invalid_client` answer then carries a
-    /// Basic challenge (RFC 6749 §5.2).
-    pub basic_challenge: bool,
 }
 
 impl From<OAuthError> for OAuthErrorResponse {
     fn from(error: OAuthError) -> Self {
-        OAuthErrorResponse {
-            error,
-            basic_challenge: false,
-        }
-    }
-}
-
-impl From<ClientAuthError> for OAuthErrorResponse {
-    fn from(e: ClientAuthError) -> Self {
-        OAuthErrorResponse {
-            error: e.error,
-            basic_challenge: e.basic,
-        }
+        OAuthErrorResponse { error }
     }
 }
 
@@ -78,7 +62,9 @@ impl ResponseError for OAuthErrorResponse {
                 // The cause goes to the log; the body says server_error only.
                 log::error!("server_error: {}", error.description);
             }
-            ErrorCode::InvalidClient if self.basic_challenge => {
+            // RFC 6749 §5.2 requires the challenge after a Basic attempt; RFC 7235 §3.1
+            // requires one on every 401. Basic is the one scheme offered, so always send it.
+            ErrorCode::InvalidClient => {
                 response.insert_header((
                     header::WWW_AUTHENTICATE,
                     format!("Basic realm=\"{REALM}\", charset=\"UTF-8\""),
@@ -97,7 +83,6 @@ impl ResponseError for OAuthErrorResponse {
                 ));
             }
             ErrorCode::InvalidRequest
-            | ErrorCode::InvalidClient
             | ErrorCode::InvalidGrant
             | ErrorCode::UnauthorizedClient
             | ErrorCode::UnsupportedGrantType
@@ -180,15 +165,8 @@ mod tests {
     }
 
     #[actix_web::test]
-    async fn invalid_client_challenges_only_after_basic() {
+    async fn invalid_client_always_challenges_for_basic() {
         let r = render(OAuthError::invalid_client("failed")).await;
-        assert_eq!(r.status, 401);
-        assert!(r.challenge.is_none());
-        let r = render(OAuthErrorResponse {
-            error: OAuthError::invalid_client("failed"),
-            basic_challenge: true,
-        })
-        .await;
         assert_eq!(r.status, 401);
         assert!(r.challenge.unwrap().starts_with("Basic realm=\"ferrid\""));
         assert_eq!(r.body["error"], "invalid_client");

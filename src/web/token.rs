@@ -43,7 +43,9 @@ pub async fn introspect(
 ) -> Result<HttpResponse, OAuthErrorResponse> {
     let authorization = authorization(&req);
     let now = super::now();
-    let response = web::block(move || introspect::handle(&state, authorization.as_deref(), &form, now)).await??;
+    let response =
+        web::block(move || introspect::handle(&state, authorization.as_deref(), &form, now))
+            .await??;
     Ok(no_store_json(response))
 }
 

@@ -8,18 +8,35 @@ use crate::state::AppState;
 use crate::store::clients::Client;
 
 /// Scopes about a user make no sense without one.
-const USER_SCOPES: [&str; 6] = ["openid", "offline_access", "profile", "email", "address", "phone"];
+const USER_SCOPES: [&str; 6] = [
+    "openid",
+    "offline_access",
+    "profile",
+    "email",
+    "address",
+    "phone",
+];
 
-pub fn issue(state: &AppState, client: &Client, scope: Option<&str>, now: i64) -> Result<TokenResponse, OAuthError> {
+pub fn issue(
+    state: &AppState,
+    client: &Client,
+    scope: Option<&str>,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
     if client.public || !client.allows_grant(GrantType::ClientCredentials) {
-        return Err(OAuthError::unauthorized_client("this client may not use the client_credentials grant"));
+        return Err(OAuthError::unauthorized_client(
+            "this client may not use the client_credentials grant",
+        ));
     }
     let scope = match scope.filter(|s| !s.is_empty()) {
         None => ScopeSet::empty(),
         Some(raw) => {
-            let asked = ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+            let asked =
+                ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
             if !asked.is_subset(&client.scopes) || USER_SCOPES.iter().any(|s| asked.contains(s)) {
-                return Err(OAuthError::invalid_scope("a requested scope is not available to this client"));
+                return Err(OAuthError::invalid_scope(
+                    "a requested scope is not available to this client",
+                ));
             }
             asked
         }

@@ -23,7 +23,9 @@ pub fn refresh(
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.allows_grant(GrantType::RefreshToken) {
-        return Err(OAuthError::unauthorized_client("this client may not use the refresh_token grant"));
+        return Err(OAuthError::unauthorized_client(
+            "this client may not use the refresh_token grant",
+        ));
     }
     let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
     let token = SecretToken::from_presented(presented).ok_or_else(invalid)?;
@@ -36,8 +38,17 @@ pub fn refresh(
     if stored.used_at.is_some() {
         // A rotated token came back: one of its two holders is an attacker. Revoke the family.
         if grants::revoke_grant(conn, &stored.grant_id, now)? {
-            let detail = format!("client {}: rotated refresh token reused; token family revoked", client.client_id);
-            audit::record(conn, &Event::new(EventKind::RefreshTokenReused).user(&stored.user_id).detail(&detail), now)?;
+            let detail = format!(
+                "client {}: rotated refresh token reused; token family revoked",
+                client.client_id
+            );
+            audit::record(
+                conn,
+                &Event::new(EventKind::RefreshTokenReused)
+                    .user(&stored.user_id)
+                    .detail(&detail),
+                now,
+            )?;
         }
         return Err(invalid());
     }
@@ -65,9 +76,12 @@ pub fn refresh(
     let scope = match scope.filter(|s| !s.is_empty()) {
         None => held,
         Some(raw) => {
-            let asked = ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+            let asked =
+                ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
             if !asked.is_subset(&held) {
-                return Err(OAuthError::invalid_scope("the requested scope exceeds the original grant"));
+                return Err(OAuthError::invalid_scope(
+                    "the requested scope exceeds the original grant",
+                ));
             }
             asked
         }
@@ -98,9 +112,21 @@ pub fn refresh(
             return Ok(false);
         }
         tokens::insert_refresh_token(conn, &next.hash(), &next_row)?;
-        tokens::record_access_token(conn, &access.jti, Some(&grant.id), client.client_id.as_str(), access.expires_at)?;
+        tokens::record_access_token(
+            conn,
+            &access.jti,
+            Some(&grant.id),
+            client.client_id.as_str(),
+            access.expires_at,
+        )?;
         grants::extend_grant(conn, &grant.id, next_row.expires_at)?;
-        audit::record(conn, &Event::new(EventKind::TokenRefreshed).user(&user.id).detail(client.client_id.as_str()), now)?;
+        audit::record(
+            conn,
+            &Event::new(EventKind::TokenRefreshed)
+                .user(&user.id)
+                .detail(client.client_id.as_str()),
+            now,
+        )?;
         Ok(true)
     })?;
     if !rotated {

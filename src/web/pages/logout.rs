@@ -44,7 +44,10 @@ pub async fn post(
     form: web::Form<LogoutParams>,
 ) -> Result<HttpResponse, PageError> {
     let params = form.into_inner();
-    let has_hint = params.id_token_hint.as_deref().is_some_and(|h| !h.is_empty());
+    let has_hint = params
+        .id_token_hint
+        .as_deref()
+        .is_some_and(|h| !h.is_empty());
     let confirmed = match params.csrf_token.as_deref() {
         Some(token) if !token.is_empty() => {
             csrf::verify(&req, token)?;
@@ -65,7 +68,8 @@ async fn run(
 ) -> Result<HttpResponse, PageError> {
     let user = current.0.map(|s| s.user.id);
     let now = now();
-    let is_account_logout = confirmed && params.post_logout_redirect_uri.is_none() && params.client_id.is_none();
+    let is_account_logout =
+        confirmed && params.post_logout_redirect_uri.is_none() && params.client_id.is_none();
     let decision = {
         let state = state.clone();
         web::block(move || logout::decide(&state, &params, user.as_deref(), confirmed, now))
@@ -74,7 +78,12 @@ async fn run(
     };
     match decision {
         Decision::Invalid(message) => Err(PageError::BadRequest(message.into())),
-        Decision::Confirm { client_name, client_id, post_logout_redirect_uri, state: client_state } => {
+        Decision::Confirm {
+            client_name,
+            client_id,
+            post_logout_redirect_uri,
+            state: client_state,
+        } => {
             let csrf = CsrfToken::for_request(&req, state.cookies_secure());
             let page = ConfirmPage {
                 csrf_token: &csrf.value,
