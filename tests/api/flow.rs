@@ -25,7 +25,11 @@ impl TestApp {
         Rp {
             client_id: client.client_id.as_str().to_string(),
             secret: secret.map(|s| s.as_str().to_string()),
-            redirect_uri: client.redirect_uris.first().map(|u| u.as_str().to_string()).unwrap_or_default(),
+            redirect_uri: client
+                .redirect_uris
+                .first()
+                .map(|u| u.as_str().to_string())
+                .unwrap_or_default(),
         }
     }
 

@@ -23,7 +23,10 @@ on_both_backends!(
 
 async fn offline_tokens(app: &TestApp, rp: &Rp, user: &User) -> Value {
     let tokens = tokens_for(app, rp, user, "openid email offline_access").await;
-    assert!(tokens["refresh_token"].is_string(), "offline_access gives a refresh token: {tokens}");
+    assert!(
+        tokens["refresh_token"].is_string(),
+        "offline_access gives a refresh token: {tokens}"
+    );
     tokens
 }
 
@@ -92,14 +95,25 @@ async fn reusing_a_rotated_refresh_token_revokes_the_family(backend: Backend) {
     let (status, _) = refresh(&app, &rp, s(&first["refresh_token"]), None).await;
     assert_eq!(status, 400);
     let (status, body) = refresh(&app, &rp, s(&third["refresh_token"]), None).await;
-    assert_eq!((status, s(&body["error"])), (400, "invalid_grant"), "latest refresh token revoked");
+    assert_eq!(
+        (status, s(&body["error"])),
+        (400, "invalid_grant"),
+        "latest refresh token revoked"
+    );
     for tokens in [&first, &second, &third] {
         let (status, _, challenge) = userinfo(&app, s(&tokens["access_token"])).await;
         assert_eq!(status, 401, "access tokens of the family revoked");
         assert!(challenge.unwrap().contains("invalid_token"));
     }
-    let kinds: Vec<String> = ferrid::store::audit::recent(&mut app.conn(), 50).unwrap().into_iter().map(|e| e.kind).collect();
-    assert!(kinds.contains(&"token.refresh_reused".to_string()), "{kinds:?}");
+    let kinds: Vec<String> = ferrid::store::audit::recent(&mut app.conn(), 50)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        kinds.contains(&"token.refresh_reused".to_string()),
+        "{kinds:?}"
+    );
     assert!(kinds.contains(&"token.refreshed".to_string()));
 }
 
@@ -116,7 +130,10 @@ async fn concurrent_refreshes_with_one_token_one_wins(backend: Backend) {
                 reqwest::Client::new()
                     .post(url)
                     .basic_auth(&rp.client_id, rp.secret.as_ref())
-                    .form(&[("grant_type", "refresh_token"), ("refresh_token", token.as_str())])
+                    .form(&[
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", token.as_str()),
+                    ])
                     .send()
                     .await
                     .unwrap()
@@ -129,8 +146,15 @@ async fn concurrent_refreshes_with_one_token_one_wins(backend: Backend) {
     for h in handles {
         statuses.push(h.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 400), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 400),
+        "{statuses:?}"
+    );
 }
 
 async fn refresh_token_is_bound_to_its_client(backend: Backend) {
@@ -140,24 +164,54 @@ async fn refresh_token_is_bound_to_its_client(backend: Backend) {
     let (status, body) = refresh(&app, &other, s(&tokens["refresh_token"]), None).await;
     assert_eq!((status, s(&body["error"])), (400, "invalid_grant"));
     // The rightful client is not harmed by the attempt.
-    assert_eq!(refresh(&app, &rp, s(&tokens["refresh_token"]), None).await.0, 200);
+    assert_eq!(
+        refresh(&app, &rp, s(&tokens["refresh_token"]), None)
+            .await
+            .0,
+        200
+    );
 }
 
 async fn refresh_scope_may_narrow_not_widen(backend: Backend) {
     let app = spawn_app(backend).await;
     let (user, rp) = (app.new_user().await, app.rp());
     let tokens = offline_tokens(&app, &rp, &user).await;
-    let (status, body) = refresh(&app, &rp, s(&tokens["refresh_token"]), Some("openid email profile")).await;
+    let (status, body) = refresh(
+        &app,
+        &rp,
+        s(&tokens["refresh_token"]),
+        Some("openid email profile"),
+    )
+    .await;
     assert_eq!((status, s(&body["error"])), (400, "invalid_scope"));
-    let (status, narrowed) = refresh(&app, &rp, s(&tokens["refresh_token"]), Some("openid offline_access")).await;
+    let (status, narrowed) = refresh(
+        &app,
+        &rp,
+        s(&tokens["refresh_token"]),
+        Some("openid offline_access"),
+    )
+    .await;
     assert_eq!(status, 200, "{narrowed}");
     let mut granted: Vec<&str> = s(&narrowed["scope"]).split(' ').collect();
     granted.sort();
     assert_eq!(granted, ["offline_access", "openid"]);
     let (_, info, _) = userinfo(&app, s(&narrowed["access_token"])).await;
-    assert!(info.get("email").is_none(), "narrowed scope releases no email: {info}");
-    let (status, body) = refresh(&app, &rp, s(&narrowed["refresh_token"]), Some("openid email")).await;
-    assert_eq!((status, s(&body["error"])), (400, "invalid_scope"), "cannot widen back");
+    assert!(
+        info.get("email").is_none(),
+        "narrowed scope releases no email: {info}"
+    );
+    let (status, body) = refresh(
+        &app,
+        &rp,
+        s(&narrowed["refresh_token"]),
+        Some("openid email"),
+    )
+    .await;
+    assert_eq!(
+        (status, s(&body["error"])),
+        (400, "invalid_scope"),
+        "cannot widen back"
+    );
 }
 
 async fn refresh_fails_once_user_disabled_or_consent_withdrawn(backend: Backend) {
@@ -188,19 +242,39 @@ async fn client_credentials_for_confidential_clients_only(backend: Backend) {
         scopes: vec!["reports.read reports.write".into()],
         ..Default::default()
     });
-    let (status, body) = token_request(&app, &service, &[("grant_type", "client_credentials"), ("scope", "reports.read")]).await;
+    let (status, body) = token_request(
+        &app,
+        &service,
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "reports.read"),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    assert!(body.get("id_token").is_none() && body.get("refresh_token").is_none(), "{body}");
+    assert!(
+        body.get("id_token").is_none() && body.get("refresh_token").is_none(),
+        "{body}"
+    );
     let claims = jwt_claims(s(&body["access_token"]));
     assert_eq!(claims["sub"].as_str(), Some(service.client_id.as_str()));
-    assert_eq!(claims["client_id"].as_str(), Some(service.client_id.as_str()));
+    assert_eq!(
+        claims["client_id"].as_str(),
+        Some(service.client_id.as_str())
+    );
     assert_eq!(claims["scope"], "reports.read");
     assert_eq!(jwt_header(s(&body["access_token"]))["typ"], "at+jwt");
-    let (status, body) = token_request(&app, &service, &[("grant_type", "client_credentials"), ("scope", "admin")]).await;
+    let (status, body) = token_request(
+        &app,
+        &service,
+        &[("grant_type", "client_credentials"), ("scope", "admin")],
+    )
+    .await;
     assert_eq!((status, s(&body["error"])), (400, "invalid_scope"));
 
     let public = app.public_rp();
-    let (status, body) = token_request(&app, &public, &[("grant_type", "client_credentials")]).await;
+    let (status, body) =
+        token_request(&app, &public, &[("grant_type", "client_credentials")]).await;
     assert_eq!((status, s(&body["error"])), (400, "unauthorized_client"));
     // A confidential client not registered for it.
     let web_app = app.register_rp(NewClientRequest {
@@ -208,7 +282,8 @@ async fn client_credentials_for_confidential_clients_only(backend: Backend) {
         redirect_uris: vec![REDIRECT_URI.into()],
         ..Default::default()
     });
-    let (status, body) = token_request(&app, &web_app, &[("grant_type", "client_credentials")]).await;
+    let (status, body) =
+        token_request(&app, &web_app, &[("grant_type", "client_credentials")]).await;
     assert_eq!((status, s(&body["error"])), (400, "unauthorized_client"));
 }
 
@@ -227,31 +302,73 @@ async fn introspection(backend: Backend) {
     assert_eq!(introspect(&app, &rp, refresh_token).await.1["active"], true);
 
     // Foreign: another client's token, a token from elsewhere, garbage.
-    assert_eq!(introspect(&app, &other, access).await.1, serde_json::json!({"active": false}));
-    assert_eq!(introspect(&app, &other, refresh_token).await.1, serde_json::json!({"active": false}));
-    let forged = format!("{}.{}.AAAA", access.split('.').next().unwrap(), access.split('.').nth(1).unwrap());
-    for junk in [forged.as_str(), "not-a-token-at-all-but-long-enough", "a.b.c"] {
-        assert_eq!(introspect(&app, &rp, junk).await.1, serde_json::json!({"active": false}));
+    assert_eq!(
+        introspect(&app, &other, access).await.1,
+        serde_json::json!({"active": false})
+    );
+    assert_eq!(
+        introspect(&app, &other, refresh_token).await.1,
+        serde_json::json!({"active": false})
+    );
+    let forged = format!(
+        "{}.{}.AAAA",
+        access.split('.').next().unwrap(),
+        access.split('.').nth(1).unwrap()
+    );
+    for junk in [
+        forged.as_str(),
+        "not-a-token-at-all-but-long-enough",
+        "a.b.c",
+    ] {
+        assert_eq!(
+            introspect(&app, &rp, junk).await.1,
+            serde_json::json!({"active": false})
+        );
     }
     // Expired: seen from the future.
     let future = ferrid::web::now() + 3600;
-    let validation = ferrid::crypto::jwt::Validation { issuer: &app.state.issuer, audience: None, typ: None, leeway_secs: 0 };
-    assert!(app.state.keys.current().verify(access, &validation, future).is_err());
-    let form = ferrid::oauth::introspect::IntrospectForm { token: Some(access.into()), ..Default::default() };
+    let validation = ferrid::crypto::jwt::Validation {
+        issuer: &app.state.issuer,
+        audience: None,
+        typ: None,
+        leeway_secs: 0,
+    };
+    assert!(app
+        .state
+        .keys
+        .current()
+        .verify(access, &validation, future)
+        .is_err());
+    let form = ferrid::oauth::introspect::IntrospectForm {
+        token: Some(access.into()),
+        ..Default::default()
+    };
     let basic = format!(
         "Basic {}",
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{}:{}", rp.client_id, rp.secret.as_ref().unwrap()))
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{}:{}", rp.client_id, rp.secret.as_ref().unwrap())
+        )
     );
-    let answer = ferrid::oauth::introspect::handle(&app.state, Some(&basic), &form, future).unwrap();
+    let answer =
+        ferrid::oauth::introspect::handle(&app.state, Some(&basic), &form, future).unwrap();
     assert_eq!(answer, serde_json::json!({"active": false}));
 
     // Revoked.
     assert_eq!(revoke(&app, &rp, refresh_token).await, 200);
-    assert_eq!(introspect(&app, &rp, refresh_token).await.1["active"], false);
+    assert_eq!(
+        introspect(&app, &rp, refresh_token).await.1["active"],
+        false
+    );
     assert_eq!(introspect(&app, &rp, access).await.1["active"], false);
 
     // Without client authentication: 401, nothing revealed.
-    let response = reqwest::Client::new().post(app.url("/introspect")).form(&[("token", access)]).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .post(app.url("/introspect"))
+        .form(&[("token", access)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "invalid_client");
@@ -274,13 +391,24 @@ async fn revocation_of_each_token_type(backend: Backend) {
     let tokens = offline_tokens(&app, &rp, &user).await;
     assert_eq!(revoke(&app, &rp, s(&tokens["access_token"])).await, 200);
     assert_eq!(userinfo(&app, s(&tokens["access_token"])).await.0, 401);
-    assert_eq!(refresh(&app, &rp, s(&tokens["refresh_token"]), None).await.0, 200, "refresh token unaffected");
+    assert_eq!(
+        refresh(&app, &rp, s(&tokens["refresh_token"]), None)
+            .await
+            .0,
+        200,
+        "refresh token unaffected"
+    );
 
     // A refresh token: its family (and the access tokens from it) die.
     let tokens = offline_tokens(&app, &rp, &user).await;
     let (_, refreshed) = refresh(&app, &rp, s(&tokens["refresh_token"]), None).await;
     assert_eq!(revoke(&app, &rp, s(&refreshed["refresh_token"])).await, 200);
-    assert_eq!(refresh(&app, &rp, s(&refreshed["refresh_token"]), None).await.0, 400);
+    assert_eq!(
+        refresh(&app, &rp, s(&refreshed["refresh_token"]), None)
+            .await
+            .0,
+        400
+    );
     assert_eq!(userinfo(&app, s(&tokens["access_token"])).await.0, 401);
     assert_eq!(userinfo(&app, s(&refreshed["access_token"])).await.0, 401);
 
@@ -289,20 +417,43 @@ async fn revocation_of_each_token_type(backend: Backend) {
     assert_eq!(revoke(&app, &other, s(&tokens["refresh_token"])).await, 200);
     assert_eq!(revoke(&app, &other, s(&tokens["access_token"])).await, 200);
     assert_eq!(userinfo(&app, s(&tokens["access_token"])).await.0, 200);
-    assert_eq!(refresh(&app, &rp, s(&tokens["refresh_token"]), None).await.0, 200);
+    assert_eq!(
+        refresh(&app, &rp, s(&tokens["refresh_token"]), None)
+            .await
+            .0,
+        200
+    );
 
     // Unknown tokens: 200.
-    assert_eq!(revoke(&app, &rp, "unknown-token-value-0123456789").await, 200);
+    assert_eq!(
+        revoke(&app, &rp, "unknown-token-value-0123456789").await,
+        200
+    );
 
     // A client_credentials token goes on the revocation list.
-    let service = app.register_rp(NewClientRequest { name: "S".into(), grants: vec!["client_credentials".into()], ..Default::default() });
+    let service = app.register_rp(NewClientRequest {
+        name: "S".into(),
+        grants: vec!["client_credentials".into()],
+        ..Default::default()
+    });
     let (_, cc) = token_request(&app, &service, &[("grant_type", "client_credentials")]).await;
-    assert_eq!(introspect(&app, &service, s(&cc["access_token"])).await.1["active"], true);
+    assert_eq!(
+        introspect(&app, &service, s(&cc["access_token"])).await.1["active"],
+        true
+    );
     assert_eq!(revoke(&app, &service, s(&cc["access_token"])).await, 200);
-    assert_eq!(introspect(&app, &service, s(&cc["access_token"])).await.1["active"], false);
+    assert_eq!(
+        introspect(&app, &service, s(&cc["access_token"])).await.1["active"],
+        false
+    );
 
     // Without client authentication: 401.
-    let response = reqwest::Client::new().post(app.url("/revoke")).form(&[("token", "x")]).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .post(app.url("/revoke"))
+        .form(&[("token", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
 }
 
@@ -319,7 +470,14 @@ async fn logout_redirects_only_to_registered_uris(backend: Backend) {
     let login = |b: reqwest::Client| {
         let (app, user, rp) = (&app, &user, &rp);
         async move {
-            let end = follow(app, &b, &authorize_url(app, &standard(rp, "openid")), Some(user), Consent::Allow).await;
+            let end = follow(
+                app,
+                &b,
+                &authorize_url(app, &standard(rp, "openid")),
+                Some(user),
+                Consent::Allow,
+            )
+            .await;
             let (_, tokens) = exchange(app, rp, &end.code(), None).await;
             s(&tokens["id_token"]).to_string()
         }
@@ -337,32 +495,78 @@ async fn logout_redirects_only_to_registered_uris(backend: Backend) {
     // The session is gone server-side: prompt=none now says login_required.
     let mut params = standard(&rp, "openid");
     params.push(("prompt", "none"));
-    let end = follow(&app, &browser, &authorize_url(&app, &params), None, Consent::Unexpected).await;
+    let end = follow(
+        &app,
+        &browser,
+        &authorize_url(&app, &params),
+        None,
+        Consent::Unexpected,
+    )
+    .await;
     assert_eq!(end.error(), Some("login_required"));
 
     // An unregistered URI: logged out, but no redirect.
     let id_token = login(browser.clone()).await;
-    let url = format!("/logout?id_token_hint={id_token}&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F");
+    let url = format!(
+        "/logout?id_token_hint={id_token}&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F"
+    );
     let r = browser.get(app.url(&url)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers().get("location").is_none());
     assert!(r.text().await.unwrap().contains("logged out"));
-    assert_eq!(browser.get(app.url("/account")).send().await.unwrap().status(), 303);
+    assert_eq!(
+        browser
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
 
     // No hint: a confirmation page first; nothing happens until the user confirms.
     let _ = login(browser.clone()).await;
-    let url = format!("/logout?client_id={}&post_logout_redirect_uri=https%3A%2F%2Frp.example%2Fbye&state=xyz", rp.client_id);
+    let url = format!(
+        "/logout?client_id={}&post_logout_redirect_uri=https%3A%2F%2Frp.example%2Fbye&state=xyz",
+        rp.client_id
+    );
     let page = browser.get(app.url(&url)).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let body = page.text().await.unwrap();
-    assert_eq!(browser.get(app.url("/account")).send().await.unwrap().status(), 200, "still logged in");
+    assert_eq!(
+        browser
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "still logged in"
+    );
     let csrf = extract_csrf(&body).unwrap();
     let r = app
-        .post_form(&browser, "/logout", &[("csrf_token", &csrf), ("client_id", &rp.client_id), ("post_logout_redirect_uri", "https://rp.example/bye"), ("state", "xyz")])
+        .post_form(
+            &browser,
+            "/logout",
+            &[
+                ("csrf_token", &csrf),
+                ("client_id", &rp.client_id),
+                ("post_logout_redirect_uri", "https://rp.example/bye"),
+                ("state", "xyz"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "https://rp.example/bye?state=xyz");
-    assert_eq!(browser.get(app.url("/account")).send().await.unwrap().status(), 303);
+    assert_eq!(
+        browser
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
 }
 
 async fn cors_preflight_and_responses(backend: Backend) {
@@ -380,21 +584,46 @@ async fn cors_preflight_and_responses(backend: Backend) {
             .request(reqwest::Method::OPTIONS, app.url(path))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization, content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
             .send()
     };
     for path in ["/token", "/userinfo", "/revoke", "/introspect"] {
         let ok = preflight("https://spa.example", path).await.unwrap();
         assert!(ok.status().is_success(), "{path}");
-        assert_eq!(ok.headers()["access-control-allow-origin"], "https://spa.example", "{path}");
-        assert!(ok.headers()["access-control-allow-methods"].to_str().unwrap().contains("POST"));
-        assert!(ok.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase().contains("authorization"));
+        assert_eq!(
+            ok.headers()["access-control-allow-origin"],
+            "https://spa.example",
+            "{path}"
+        );
+        assert!(ok.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST"));
+        assert!(ok.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("authorization"));
         let refused = preflight("https://evil.example", path).await.unwrap();
-        assert!(refused.headers().get("access-control-allow-origin").is_none(), "{path}");
+        assert!(
+            refused
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none(),
+            "{path}"
+        );
     }
     // Public documents are open to all origins.
     for path in ["/.well-known/openid-configuration", "/jwks"] {
-        let r = client.get(app.url(path)).header("origin", "https://anyone.example").send().await.unwrap();
+        let r = client
+            .get(app.url(path))
+            .header("origin", "https://anyone.example")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.headers()["access-control-allow-origin"], "*");
     }
     // An actual cross-origin token request from the SPA gets the header; credentials are
@@ -402,14 +631,29 @@ async fn cors_preflight_and_responses(backend: Backend) {
     let r = client
         .post(app.url("/token"))
         .header("origin", "https://spa.example")
-        .form(&[("grant_type", "authorization_code"), ("code", "nope-nope-nope-nope"), ("client_id", spa.client_id.as_str())])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "nope-nope-nope-nope"),
+            ("client_id", spa.client_id.as_str()),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(r.headers()["access-control-allow-origin"], "https://spa.example");
-    assert!(r.headers().get("access-control-allow-credentials").is_none());
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://spa.example"
+    );
+    assert!(r
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
     // /authorize is a navigation, not a CORS endpoint.
-    let r = client.get(app.url("/authorize")).header("origin", "https://spa.example").send().await.unwrap();
+    let r = client
+        .get(app.url("/authorize"))
+        .header("origin", "https://spa.example")
+        .send()
+        .await
+        .unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
 }
