@@ -191,6 +191,17 @@ pub fn authenticate(
     }
 }
 
+/// Parses and checks a request's client credentials in one step.
+pub fn authenticate_request(
+    conn: &mut DbConn,
+    authorization: Option<&str>,
+    form_client_id: Option<&str>,
+    form_client_secret: Option<&str>,
+) -> Result<Client, OAuthError> {
+    let presented = PresentedCredentials::parse(authorization, form_client_id, form_client_secret)?;
+    authenticate(conn, &presented)
+}
+
 /// Always one SHA-256 and one full-length comparison, also when there is no stored hash (an
 /// unknown client) or the presented value cannot be one of our secrets.
 fn secret_matches(stored: Option<&TokenHash>, presented: &str) -> bool {

@@ -3,36 +3,27 @@
 //! expired, unknown or malformed one — is `{"active": false}` and nothing more (§2.2).
 use serde_json::{json, Map, Value};
 
-use super::client_auth::{self, PresentedCredentials};
-use super::userinfo::LEEWAY;
+use super::client_auth;
+use super::revoke::TokenParams;
 use super::OAuthError;
-use crate::crypto::jwt::Validation;
 use crate::crypto::token::SecretToken;
 use crate::state::AppState;
 use crate::store::tokens::{self, AccessTokenStatus};
 use crate::store::{grants, users, StoreError};
 
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-pub struct IntrospectForm {
-    pub token: Option<String>,
-    pub token_type_hint: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-}
-
 pub fn handle(
     state: &AppState,
     authorization: Option<&str>,
-    form: &IntrospectForm,
+    form: &TokenParams,
     now: i64,
 ) -> Result<Value, OAuthError> {
-    let presented = PresentedCredentials::parse(
+    let mut conn = state.pool.get().map_err(StoreError::from)?;
+    let client = client_auth::authenticate_request(
+        &mut conn,
         authorization,
         form.client_id.as_deref(),
         form.client_secret.as_deref(),
     )?;
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
-    let client = client_auth::authenticate(&mut conn, &presented)?;
     if client.public {
         return Err(OAuthError::invalid_client(
             "introspection needs a confidential client",
@@ -59,12 +50,7 @@ fn access_token(
     client_id: &str,
     now: i64,
 ) -> Result<Option<Map<String, Value>>, StoreError> {
-    let validation = Validation {
-        issuer: &state.issuer,
-        audience: Some(super::issue::access_token_audience(state)),
-        typ: Some("at+jwt"),
-        leeway_secs: LEEWAY,
-    };
+    let validation = super::issue::access_token_validation(state);
     let Ok(claims) = state.keys.current().verify(token, &validation, now) else {
         return Ok(None);
     };

@@ -5,6 +5,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::OAuthError;
+use crate::crypto::jwt::Validation;
 use crate::crypto::signing_key::SigningAlg;
 use crate::crypto::token::random_id;
 use crate::state::AppState;
@@ -28,6 +29,20 @@ pub struct AccessTokenClaims<'a> {
 /// The audience of access tokens: Ferrid's own resource endpoints (/userinfo).
 pub fn access_token_audience(state: &AppState) -> &str {
     &state.issuer
+}
+
+/// JWT time checks allow this much clock difference, in seconds.
+pub const LEEWAY: i64 = 30;
+
+/// How an access token of ours is checked: our issuer and audience, `typ: at+jwt`
+/// (RFC 9068 §4, so an ID token cannot pass as an access token).
+pub fn access_token_validation(state: &AppState) -> Validation<'_> {
+    Validation {
+        issuer: &state.issuer,
+        audience: Some(access_token_audience(state)),
+        typ: Some("at+jwt"),
+        leeway_secs: LEEWAY,
+    }
 }
 
 /// RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, plus scope and auth_time;

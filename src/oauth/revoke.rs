@@ -5,16 +5,16 @@
 //! nothing, and another client's token is left alone.
 use serde_json::Value;
 
-use super::client_auth::{self, PresentedCredentials};
+use super::client_auth;
 use super::OAuthError;
-use crate::crypto::jwt::Validation;
 use crate::crypto::token::SecretToken;
 use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::{grants, tokens, DbConn, StoreError};
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
-pub struct RevokeForm {
+/// The parameters RFC 7009 §2.1 and RFC 7662 §2.1 share.
+pub struct TokenParams {
     pub token: Option<String>,
     pub token_type_hint: Option<String>,
     pub client_id: Option<String>,
@@ -24,16 +24,16 @@ pub struct RevokeForm {
 pub fn handle(
     state: &AppState,
     authorization: Option<&str>,
-    form: &RevokeForm,
+    form: &TokenParams,
     now: i64,
 ) -> Result<(), OAuthError> {
-    let presented = PresentedCredentials::parse(
+    let mut conn = state.pool.get().map_err(StoreError::from)?;
+    let client = client_auth::authenticate_request(
+        &mut conn,
         authorization,
         form.client_id.as_deref(),
         form.client_secret.as_deref(),
     )?;
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
-    let client = client_auth::authenticate(&mut conn, &presented)?;
     let Some(token) = form.token.as_deref().filter(|t| !t.is_empty()) else {
         return Err(OAuthError::invalid_request("token is required"));
     };
@@ -81,12 +81,7 @@ fn revoke_access_token(
     client_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let validation = Validation {
-        issuer: &state.issuer,
-        audience: Some(super::issue::access_token_audience(state)),
-        typ: Some("at+jwt"),
-        leeway_secs: super::userinfo::LEEWAY,
-    };
+    let validation = super::issue::access_token_validation(state);
     // An expired or forged token needs no revoking.
     let Ok(claims) = state.keys.current().verify(token, &validation, now) else {
         return Ok(());

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::claims::{self, ClaimsRequest, Target};
-use super::client_auth::{self, PresentedCredentials};
+use super::client_auth;
 use super::issue::{self, IdTokenClaims};
 use super::OAuthError;
 use crate::domain::{GrantType, ScopeSet};
@@ -97,13 +97,13 @@ pub fn handle(
     form: &TokenForm,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    let presented = PresentedCredentials::parse(
+    let mut conn = state.pool.get().map_err(StoreError::from)?;
+    let client = client_auth::authenticate_request(
+        &mut conn,
         authorization,
         form.client_id.as_deref(),
         form.client_secret.as_deref(),
     )?;
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
-    let client = client_auth::authenticate(&mut conn, &presented)?;
     let grant = Grant::try_from(form)?;
     match grant {
         Grant::AuthorizationCode {

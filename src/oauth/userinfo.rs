@@ -3,14 +3,10 @@ use serde_json::{Map, Value};
 
 use super::claims::{self, ClaimsRequest, Target};
 use super::OAuthError;
-use crate::crypto::jwt::Validation;
 use crate::domain::ScopeSet;
 use crate::state::AppState;
 use crate::store::tokens::{self, AccessTokenStatus};
 use crate::store::{grants, users, StoreError};
-
-/// JWT time checks allow this much clock difference, in seconds.
-pub const LEEWAY: i64 = 30;
 
 /// A verified, unrevoked user access token.
 pub struct VerifiedAccessToken {
@@ -26,12 +22,7 @@ pub fn verify_access_token(
     now: i64,
 ) -> Result<VerifiedAccessToken, OAuthError> {
     let invalid = || OAuthError::invalid_token("the access token is invalid, expired or revoked");
-    let validation = Validation {
-        issuer: &state.issuer,
-        audience: Some(super::issue::access_token_audience(state)),
-        typ: Some("at+jwt"),
-        leeway_secs: LEEWAY,
-    };
+    let validation = super::issue::access_token_validation(state);
     let claims = state
         .keys
         .current()

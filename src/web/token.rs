@@ -4,8 +4,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::oauth_error::OAuthErrorResponse;
-use crate::oauth::introspect::{self, IntrospectForm};
-use crate::oauth::revoke::{self, RevokeForm};
+use crate::oauth::introspect;
+use crate::oauth::revoke::{self, TokenParams};
 use crate::oauth::token::{self, TokenForm};
 use crate::state::AppState;
 
@@ -39,7 +39,7 @@ pub async fn token(
 pub async fn introspect(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<IntrospectForm>,
+    form: web::Form<TokenParams>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
     let authorization = authorization(&req);
     let now = super::now();
@@ -53,7 +53,7 @@ pub async fn introspect(
 pub async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,
-    form: web::Form<RevokeForm>,
+    form: web::Form<TokenParams>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
     let authorization = authorization(&req);
     let now = super::now();

@@ -339,7 +339,7 @@ async fn introspection(backend: Backend) {
         .current()
         .verify(access, &validation, future)
         .is_err());
-    let form = ferrid::oauth::introspect::IntrospectForm {
+    let form = ferrid::oauth::revoke::TokenParams {
         token: Some(access.into()),
         ..Default::default()
     };
