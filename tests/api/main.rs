@@ -4,6 +4,8 @@ mod fixtures;
 mod helpers;
 
 mod accounts;
+mod attacks;
+mod basic_op;
 mod cli;
 mod clients;
 mod flow;
