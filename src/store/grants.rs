@@ -357,3 +357,29 @@ pub fn extend_grant(conn: &mut DbConn, id: &str, expires_at: i64) -> Result<(), 
     .execute(conn)?;
     Ok(())
 }
+
+/// Every client this user consented to, with the scope.
+pub fn consents_of(conn: &mut DbConn, user_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(consents::table
+        .filter(consents::user_id.eq(user_id))
+        .order(consents::granted_at.desc())
+        .select((consents::client_id, consents::scope))
+        .load(conn)?)
+}
+
+/// Revokes every live grant of this user to this client (and so every token from them).
+pub fn revoke_grants_of(
+    conn: &mut DbConn,
+    user_id: &str,
+    client_id: &ClientId,
+    now: i64,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        grants::table
+            .filter(grants::user_id.eq(user_id))
+            .filter(grants::client_id.eq(client_id.as_str()))
+            .filter(grants::revoked_at.is_null()),
+    )
+    .set(grants::revoked_at.eq(Some(now)))
+    .execute(conn)?)
+}

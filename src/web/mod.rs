@@ -58,6 +58,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/register", web::post().to(register::submit))
         .route("/logout", web::get().to(logout::get))
         .route("/logout", web::post().to(logout::post))
+        .route("/account/connections", web::get().to(connections::show))
+        .route(
+            "/account/connections/revoke",
+            web::post().to(connections::revoke),
+        )
         .route("/account", web::get().to(account::show))
         .route("/account", web::post().to(account::submit))
         .route("/setup", web::get().to(setup::show))

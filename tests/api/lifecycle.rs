@@ -657,3 +657,103 @@ async fn cors_preflight_and_responses(backend: Backend) {
         .unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
 }
+
+on_both_backends!(
+    withdrawing_consent_on_the_account_page_stops_the_client,
+    purge_removes_expired_rows
+);
+
+async fn withdrawing_consent_on_the_account_page_stops_the_client(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (user, rp) = (app.new_user().await, app.rp());
+    let tokens = offline_tokens(&app, &rp, &user).await;
+    let browser = app.logged_in_browser(&user).await;
+    let page = browser
+        .get(app.url("/account/connections"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Test RP"), "{page}");
+    let csrf = extract_csrf(&page).unwrap();
+    // Without the CSRF token nothing happens.
+    let r = app
+        .post_form(
+            &browser,
+            "/account/connections/revoke",
+            &[("client_id", &rp.client_id)],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(userinfo(&app, s(&tokens["access_token"])).await.0, 200);
+
+    let r = app
+        .post_form(
+            &browser,
+            "/account/connections/revoke",
+            &[("csrf_token", &csrf), ("client_id", &rp.client_id)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(userinfo(&app, s(&tokens["access_token"])).await.0, 401);
+    let (status, body) = refresh(&app, &rp, s(&tokens["refresh_token"]), None).await;
+    assert_eq!((status, s(&body["error"])), (400, "invalid_grant"));
+    let page = browser
+        .get(app.url("/account/connections"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Test RP"));
+    // The next authorization asks for consent again.
+    let mut params = standard(&rp, "openid");
+    params.push(("prompt", "none"));
+    let end = follow(
+        &app,
+        &browser,
+        &authorize_url(&app, &params),
+        None,
+        Consent::Unexpected,
+    )
+    .await;
+    assert_eq!(end.error(), Some("consent_required"));
+}
+
+async fn purge_removes_expired_rows(backend: Backend) {
+    use diesel::prelude::*;
+    use ferrid::store::schema::{access_tokens, refresh_tokens, sessions};
+    let app = spawn_app(backend).await;
+    let (user, rp) = (app.new_user().await, app.rp());
+    let tokens = offline_tokens(&app, &rp, &user).await;
+    let _browser = app.logged_in_browser(&user).await;
+    let count = |app: &TestApp| -> (i64, i64, i64) {
+        let mut conn = app.conn();
+        (
+            sessions::table.count().get_result(&mut *conn).unwrap(),
+            refresh_tokens::table
+                .count()
+                .get_result(&mut *conn)
+                .unwrap(),
+            access_tokens::table.count().get_result(&mut *conn).unwrap(),
+        )
+    };
+    let before = count(&app);
+    assert!(before.0 > 0 && before.1 > 0 && before.2 > 0, "{before:?}");
+    // Nothing live is purged.
+    ferrid::store::purge::purge_expired(&mut app.conn(), ferrid::web::now()).unwrap();
+    assert_eq!(count(&app), before);
+    assert_eq!(
+        refresh(&app, &rp, s(&tokens["refresh_token"]), None)
+            .await
+            .0,
+        200
+    );
+    // Eight days on, everything from today has expired and goes.
+    let later = ferrid::web::now() + 8 * 86400;
+    assert!(ferrid::store::purge::purge_expired(&mut app.conn(), later).unwrap() > 0);
+    assert_eq!(count(&app), (0, 0, 0));
+}

@@ -1,6 +1,7 @@
 //! One module per page: the template struct beside its handlers.
 pub mod account;
 pub mod assets;
+pub mod connections;
 pub mod health;
 pub mod login;
 pub mod logout;

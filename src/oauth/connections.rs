@@ -1,0 +1,65 @@
+//! The applications a user has let in, and taking that back: withdrawing consent revokes
+//! every grant the user gave the client, so its refresh and access tokens stop working at
+//! once (RFC 9700 §4.14: refresh ends when consent is withdrawn).
+use super::OAuthError;
+use crate::domain::ClientId;
+use crate::state::AppState;
+use crate::store::audit::{self, Event, EventKind};
+use crate::store::{clients, grants, StoreError};
+
+/// One connected application, for the account page.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub client_id: String,
+    pub client_name: String,
+    pub scopes: Vec<(String, &'static str)>,
+}
+
+pub fn list(state: &AppState, user_id: &str) -> Result<Vec<Connection>, OAuthError> {
+    let mut conn = state.pool.get().map_err(StoreError::from)?;
+    let mut out = Vec::new();
+    for (client_id, scope) in grants::consents_of(&mut conn, user_id)? {
+        let Ok(id) = ClientId::parse(&client_id) else {
+            continue;
+        };
+        let Some(client) = clients::find(&mut conn, &id)? else {
+            continue;
+        };
+        out.push(Connection {
+            client_id,
+            client_name: client.name,
+            scopes: scope
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(|s| (s.to_string(), super::authorize::describe_scope(s)))
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// Withdraws consent and revokes the client's grants for this user. Unknown ids do nothing.
+pub fn withdraw(
+    state: &AppState,
+    user_id: &str,
+    client_id: &str,
+    ip: Option<&str>,
+    now: i64,
+) -> Result<(), OAuthError> {
+    let Ok(client_id) = ClientId::parse(client_id) else {
+        return Ok(());
+    };
+    let mut conn = state.pool.get().map_err(StoreError::from)?;
+    grants::withdraw_consent(&mut conn, user_id, &client_id)?;
+    let revoked = grants::revoke_grants_of(&mut conn, user_id, &client_id, now)?;
+    let detail = format!("client {client_id}: consent withdrawn, {revoked} grant(s) revoked");
+    audit::record(
+        &mut conn,
+        &Event::new(EventKind::ConsentWithdrawn)
+            .user(user_id)
+            .ip(ip)
+            .detail(&detail),
+        now,
+    )?;
+    Ok(())
+}
