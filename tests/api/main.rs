@@ -11,6 +11,7 @@ mod clients;
 mod flow;
 mod hardening;
 mod keys;
+mod lifecycle;
 mod oidc_rp;
 mod profile;
 mod setup;
