@@ -104,6 +104,9 @@ pub struct RateLimitSettings {
     pub login_per_account: u32,
     pub login_per_ip: u32,
     pub window: i64,
+    /// Keep the counts in Redis (7.0 or later), shared by every replica.
+    #[serde(default)]
+    pub redis_url: Option<Secret>,
 }
 
 /// A configured secret: never printed, not even by `{:?}`.
@@ -220,6 +223,13 @@ impl Settings {
                 "database.url: unknown database scheme in '{}' (use sqlite://PATH or postgres://…)",
                 redact_url(&self.database.url)
             ));
+        }
+        if let Some(url) = &self.rate_limit.redis_url {
+            let ok = url::Url::parse(url.expose())
+                .is_ok_and(|u| matches!(u.scheme(), "redis" | "rediss"));
+            if !url.expose().is_empty() && !ok {
+                problems.push("rate_limit.redis_url: must be a redis:// or rediss:// URL".into());
+            }
         }
         if self.database.pool_size == 0 {
             problems.push("database.pool_size: must be at least 1".into());

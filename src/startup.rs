@@ -55,7 +55,8 @@ impl Application {
         cors_origins.refresh(&mut *pool.get()?)?;
         let state = web::Data::new(AppState {
             cors_origins,
-            login_limiter: LoginLimiter::new(settings.rate_limit.clone()),
+            login_limiter: LoginLimiter::new(settings.rate_limit.clone())
+                .map_err(anyhow::Error::msg)?,
             settings,
             issuer: issuer.clone(),
             pool,

@@ -64,6 +64,21 @@ pub fn postgres_base_url() -> Option<String> {
     }
 }
 
+/// The Redis server for tests, or `None` (printing that the test was skipped).
+pub fn redis_url() -> Option<String> {
+    match std::env::var("FERRID_TEST_REDIS_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var_os("FERRID_REQUIRE_SERVICES").is_none(),
+                "FERRID_REQUIRE_SERVICES is set but FERRID_TEST_REDIS_URL is not"
+            );
+            eprintln!("skipped: FERRID_TEST_REDIS_URL is not set, Redis test not run");
+            None
+        }
+    }
+}
+
 /// A fresh schema on the test server, and a URL whose connections use it.
 fn fresh_postgres_database() -> String {
     let base = postgres_base_url().expect("checked by the caller");

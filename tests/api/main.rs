@@ -14,4 +14,5 @@ mod keys;
 mod lifecycle;
 mod oidc_rp;
 mod profile;
+mod redis;
 mod setup;

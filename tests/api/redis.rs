@@ -1,0 +1,63 @@
+//! Login throttling shared through Redis: replicas see one count.
+use ferrid::config::Secret;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn replicas_share_login_failure_counts_through_redis() {
+    let Some(redis) = redis_url() else { return };
+    let master = ferrid::crypto::master_key::MasterKey::generate().to_base64();
+    let configure = |s: &mut ferrid::config::Settings| {
+        s.secrets.master_key = Some(Secret::new(master.clone()));
+        s.rate_limit.redis_url = Some(Secret::new(redis.clone()));
+        s.rate_limit.login_per_account = 4;
+        // Every test shares 127.0.0.1 and the Redis server: keep the per-IP limit out of reach.
+        s.rate_limit.login_per_ip = 1_000_000;
+    };
+    let first = spawn_app_with(Backend::Sqlite, configure).await;
+    let url = first.database_url.clone();
+    let second = spawn_app_with(Backend::Sqlite, |s| {
+        configure(s);
+        s.database.url = url.clone();
+    })
+    .await;
+    let user = first.new_user().await;
+
+    // Two failures on each replica use up the account's four.
+    for app in [&first, &second, &first, &second] {
+        assert_eq!(
+            app.login(&browser(), &user.email, "wrong guess")
+                .await
+                .status(),
+            400
+        );
+    }
+    for app in [&first, &second] {
+        let refused = app.login(&browser(), &user.email, &user.password).await;
+        assert_eq!(refused.status(), 429, "locked on every replica");
+        assert!(refused.headers().contains_key("retry-after"));
+    }
+    // Another account is unaffected.
+    let other = second.new_user().await;
+    assert_eq!(
+        first
+            .login(&browser(), &other.email, &other.password)
+            .await
+            .status(),
+        303
+    );
+}
+
+#[test]
+fn a_bad_redis_url_is_refused_at_start() {
+    let err = ferrid::config::Settings::load(
+        None,
+        vec![(
+            "FERRID__RATE_LIMIT__REDIS_URL".to_string(),
+            "http://nope".to_string(),
+        )],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("rate_limit.redis_url"), "{err}");
+}
