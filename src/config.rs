@@ -37,6 +37,8 @@ pub struct ServerSettings {
     pub data_dir: PathBuf,
     pub form_limit: usize,
     pub json_limit: usize,
+    /// Threads per worker for blocking work (database, argon2, signing).
+    pub blocking_threads: usize,
     /// Browser origins allowed on the protocol endpoints besides those of redirect URIs.
     #[serde(default)]
     pub cors_origins: Vec<String>,
@@ -230,6 +232,9 @@ impl Settings {
             if !url.expose().is_empty() && !ok {
                 problems.push("rate_limit.redis_url: must be a redis:// or rediss:// URL".into());
             }
+        }
+        if self.server.blocking_threads == 0 {
+            problems.push("server.blocking_threads: must be at least 1".into());
         }
         if self.database.pool_size == 0 {
             problems.push("database.pool_size: must be at least 1".into());

@@ -67,6 +67,7 @@ impl Application {
         spawn_maintenance(&state);
         let setup_link = accounts::issue_setup_token(&state, handlers::now())?
             .map(|token| format!("{issuer}/setup?token={}", token.as_str()));
+        let blocking_threads = state.settings.server.blocking_threads;
         let server = {
             let state = state.clone();
             HttpServer::new(move || {
@@ -102,6 +103,7 @@ impl Application {
                     }))
                     .configure(handlers::routes)
             })
+            .worker_max_blocking_threads(blocking_threads)
             .listen(listener)?
             .run()
         };

@@ -16,7 +16,6 @@ use std::sync::{Arc, RwLock};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use diesel::Connection as _;
 
 use super::jwt::{JwtError, KeySet, Signer};
 use super::master_key::{KeyError, MasterKey};
@@ -24,7 +23,7 @@ use super::signing_key::{self, SigningAlg};
 use crate::config::Settings;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::keys::{self, KeyState, StoredKey};
-use crate::store::{DbConn, StoreError};
+use crate::store::{write_transaction, DbConn, StoreError};
 
 /// Every algorithm the store keeps a key for.
 pub const ALGORITHMS: [SigningAlg; 2] = [SigningAlg::RS256, SigningAlg::ES256];
@@ -206,7 +205,7 @@ impl KeyStore {
     /// Runs the lifecycle once, in one transaction. Returns whether anything changed (and
     /// reloads the key set if so).
     pub fn maintain(&self, conn: &mut DbConn, now: i64) -> Result<bool, KeyStoreError> {
-        let changed = conn.transaction(|conn| {
+        let changed = write_transaction(conn, |conn| {
             keys::lock_for_maintenance(conn, now)?;
             let stored = keys::all(conn)?;
             let mut changed = false;
@@ -288,7 +287,7 @@ impl KeyStore {
     /// and active after `publish_ahead`. Returns the new kids (empty when a rotation is
     /// already under way).
     pub fn rotate(&self, conn: &mut DbConn, now: i64) -> Result<Vec<String>, KeyStoreError> {
-        let created = conn.transaction(|conn| {
+        let created = write_transaction(conn, |conn| {
             keys::lock_for_maintenance(conn, now)?;
             let stored = keys::all(conn)?;
             let mut created = Vec::new();

@@ -98,3 +98,27 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), StoreError> {
 pub fn ping(conn: &mut DbConn) -> Result<(), StoreError> {
     conn.batch_execute("SELECT 1").map_err(StoreError::from)
 }
+
+/// SQLite has one writer per database. Writers of this process queue here instead of in
+/// SQLite's busy handler, which sleeps 1–100 ms between retries and so sets the tail latency
+/// of every write under load. Process-wide rather than per file: only tests open several
+/// files in one process, and for them queueing costs nothing.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A transaction that writes. Callers start with a write statement (an UPDATE or DELETE), so
+/// the transaction holds the write lock from its first statement and never has to upgrade a
+/// read snapshot, which WAL refuses at once. PostgreSQL needs no queue: rows lock there.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection as _;
+    let _queue = match conn {
+        DbConn::Sqlite(_) => Some(SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner())),
+        DbConn::Postgresql(_) => None,
+    };
+    conn.transaction(f)
+}

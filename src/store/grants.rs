@@ -32,7 +32,7 @@ pub fn save_consent(
     scope: &ScopeSet,
     now: i64,
 ) -> Result<(), StoreError> {
-    conn.transaction::<_, StoreError, _>(|conn| {
+    super::write_transaction::<_, StoreError>(conn, |conn| {
         diesel::delete(
             consents::table
                 .filter(consents::user_id.eq(user_id))

@@ -14,7 +14,7 @@ pub mod setup;
 pub mod tokens;
 pub mod users;
 
-pub use db::{connect, ping, run_migrations, DbConn, Pool, PooledConn};
+pub use db::{connect, ping, run_migrations, write_transaction, DbConn, Pool, PooledConn};
 
 /// Storage failures. `Duplicate` is a unique-constraint violation the caller can explain
 /// (an email already registered); everything else is an internal error.

@@ -14,7 +14,7 @@ pub const CODE_REPLAY_WINDOW: i64 = 3600;
 
 /// Deletes what expired before `now`; returns how many rows went.
 pub fn purge_expired(conn: &mut DbConn, now: i64) -> Result<usize, StoreError> {
-    conn.transaction::<_, StoreError, _>(|conn| {
+    super::write_transaction::<_, StoreError>(conn, |conn| {
         let mut n = 0;
         n += diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?;
         n += diesel::delete(

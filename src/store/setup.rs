@@ -13,7 +13,7 @@ pub fn replace_token(
     now: i64,
     lifetime: i64,
 ) -> Result<(), StoreError> {
-    conn.transaction::<_, StoreError, _>(|conn| {
+    super::write_transaction::<_, StoreError>(conn, |conn| {
         diesel::delete(setup_tokens::table).execute(conn)?;
         diesel::insert_into(setup_tokens::table)
             .values((
@@ -58,7 +58,7 @@ pub fn create_first_admin(
     new: &NewUser<'_>,
     now: i64,
 ) -> Result<User, SetupError> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         let consumed = diesel::delete(
             setup_tokens::table
                 .filter(setup_tokens::token_hash.eq(hash.as_str()))

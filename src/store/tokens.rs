@@ -63,7 +63,7 @@ pub fn revoke_access_token(
     expires_at: i64,
     now: i64,
 ) -> Result<(), StoreError> {
-    conn.transaction::<_, StoreError, _>(|conn| {
+    super::write_transaction::<_, StoreError>(conn, |conn| {
         let updated = diesel::update(access_tokens::table.find(jti))
             .set(access_tokens::revoked_at.eq(Some(now)))
             .execute(conn)?;

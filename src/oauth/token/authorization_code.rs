@@ -1,5 +1,4 @@
 //! grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6, OIDC Core §3.1.3).
-use diesel::Connection as _;
 
 use super::{id_token_for, offers_refresh, IdTokenInput, TokenResponse};
 use crate::crypto::token::{random_id, SecretToken};
@@ -11,7 +10,7 @@ use crate::store::audit::{self, Event, EventKind};
 use crate::store::clients::Client;
 use crate::store::grants::{self, Grant};
 use crate::store::tokens::{self, RefreshToken};
-use crate::store::{users, DbConn, StoreError};
+use crate::store::{users, write_transaction, DbConn, StoreError};
 
 pub fn exchange(
     state: &AppState,
@@ -147,7 +146,7 @@ pub fn exchange(
 
     // Redeem (one conditional update: of two concurrent redemptions one wins), record the
     // grant and the token, all or nothing.
-    let redeemed = conn.transaction::<_, StoreError, _>(|conn| {
+    let redeemed = write_transaction::<_, StoreError>(conn, |conn| {
         if !grants::redeem_code(conn, &hash, &grant.id, now)? {
             return Ok(false);
         }

@@ -1,7 +1,6 @@
 //! grant_type=refresh_token (RFC 6749 §6), rotated at every use with reuse detection
 //! (RFC 9700 §4.14.2): the presented token dies, a new one is issued in the same family (the
 //! grant); presenting a dead one again revokes the family, refresh and access tokens alike.
-use diesel::Connection as _;
 
 use super::{id_token_for, IdTokenInput, TokenResponse};
 use crate::crypto::token::SecretToken;
@@ -12,7 +11,7 @@ use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::clients::Client;
 use crate::store::tokens::{self, RefreshToken};
-use crate::store::{grants, users, DbConn, StoreError};
+use crate::store::{grants, users, write_transaction, DbConn, StoreError};
 
 pub fn refresh(
     state: &AppState,
@@ -107,7 +106,7 @@ pub fn refresh(
         expires_at: now + state.settings.tokens.refresh_token_lifetime,
         used_at: None,
     };
-    let rotated = conn.transaction::<_, StoreError, _>(|conn| {
+    let rotated = write_transaction::<_, StoreError>(conn, |conn| {
         if !tokens::use_refresh_token(conn, &hash, now)? {
             return Ok(false);
         }
