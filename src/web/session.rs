@@ -3,7 +3,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 
 use super::error::PageError;
 use crate::crypto::token::SecretToken;
@@ -22,6 +22,20 @@ pub fn cookie(state: &AppState, secret: &SecretToken) -> Cookie<'static> {
         .same_site(SameSite::Lax)
         .max_age(Duration::seconds(state.settings.session.lifetime))
         .finish()
+}
+
+/// After a login (password, registration, setup): 303 to `location` with the new session's
+/// cookie.
+pub fn logged_in_redirect(
+    state: &AppState,
+    location: &str,
+    secret: &SecretToken,
+) -> Result<HttpResponse, PageError> {
+    let mut response = super::error::see_other(location);
+    response
+        .add_cookie(&cookie(state, secret))
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    Ok(response)
 }
 
 /// Tells the browser to drop the session cookie.

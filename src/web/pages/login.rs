@@ -7,7 +7,7 @@ use super::safe_return_to;
 use crate::accounts::{self, AccountError};
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
-use crate::web::error::{html, see_other, PageError};
+use crate::web::error::{html, PageError};
 use crate::web::{client_ip, now, session};
 
 #[derive(Template)]
@@ -81,13 +81,11 @@ pub async fn submit(
         web::block(move || accounts::login(&state, &email, &password, ip.as_deref(), now)).await?
     };
     match result {
-        Ok(new_session) => {
-            let mut response = see_other(safe_return_to(&form.return_to));
-            response
-                .add_cookie(&session::cookie(&state, &new_session.secret))
-                .map_err(|e| PageError::Internal(e.to_string()))?;
-            Ok(response)
-        }
+        Ok(new_session) => session::logged_in_redirect(
+            &state,
+            safe_return_to(&form.return_to),
+            &new_session.secret,
+        ),
         Err(e @ (AccountError::BadCredentials | AccountError::Invalid(_))) => render(
             &req,
             &state,

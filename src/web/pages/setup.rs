@@ -9,7 +9,7 @@ use crate::accounts::{self, AccountError, Registration};
 use crate::crypto::token::SecretToken;
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
-use crate::web::error::{html, see_other, PageError};
+use crate::web::error::{html, PageError};
 use crate::web::{client_ip, now, session};
 
 #[derive(Template)]
@@ -93,13 +93,7 @@ pub async fn submit(
         .await?
     };
     match result {
-        Ok(new_session) => {
-            let mut response = see_other("/account");
-            response
-                .add_cookie(&session::cookie(&state, &new_session.secret))
-                .map_err(|e| PageError::Internal(e.to_string()))?;
-            Ok(response)
-        }
+        Ok(new_session) => session::logged_in_redirect(&state, "/account", &new_session.secret),
         Err(AccountError::SetupLinkInvalid) => Err(PageError::BadRequest(LINK_GONE.into())),
         Err(e @ (AccountError::Invalid(_) | AccountError::EmailTaken)) => {
             let csrf = CsrfToken::for_request(&req, state.cookies_secure());
