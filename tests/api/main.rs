@@ -15,4 +15,5 @@ mod lifecycle;
 mod oidc_rp;
 mod profile;
 mod redis;
+mod serve;
 mod setup;
