@@ -36,14 +36,14 @@ pub fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
         "{:<45} {:<6} {:<8} {:<12} {:<12} {:<12}",
         "KID", "ALG", "STATE", "CREATED", "ACTIVATED", "DROP AFTER"
     );
-    let time = |t: Option<i64>| t.map_or_else(|| "-".to_string(), |t| t.to_string());
+    let time = |t: Option<i64>| t.map_or_else(|| "-".to_string(), utc);
     for k in stored {
         println!(
-            "{:<45} {:<6} {:<8} {:<12} {:<12} {:<12}",
+            "{:<45} {:<6} {:<8} {:<20} {:<20} {:<20}",
             k.kid,
             k.alg.as_str(),
             k.state.as_str(),
-            k.created_at,
+            utc(k.created_at),
             time(k.activated_at),
             time(k.drop_after)
         );
@@ -70,4 +70,34 @@ pub fn rotate(settings: &Settings) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// Unix seconds as UTC, `2026-11-27T14:02:11Z` (days to civil date: H. Hinnant's algorithm).
+fn utc(t: i64) -> String {
+    let (days, secs) = (t.div_euclid(86400), t.rem_euclid(86400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_dates() {
+        assert_eq!(super::utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::utc(1_795_788_458), "2026-11-27T14:07:38Z");
+    }
 }
