@@ -6,10 +6,20 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::*;
 
+/// Kills the server if the test fails before it is stopped, so no process outlives the run.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[tokio::test]
 async fn serve_prints_its_address_logs_no_secrets_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrid"))
+    let child = Command::new(env!("CARGO_BIN_EXE_ferrid"))
         .arg("serve")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -26,6 +36,8 @@ async fn serve_prints_its_address_logs_no_secrets_and_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut child = KillOnDrop(child);
+    let child = &mut child.0;
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut printed = String::new();
     while !printed.contains("--password-stdin") {
