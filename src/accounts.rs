@@ -78,7 +78,7 @@ pub fn register(
         &Event::new(EventKind::UserRegistered).user(&user.id).ip(ip),
         now,
     )?;
-    start_session(state, &mut conn, user, ip, now)
+    start_session(state, &mut conn, user, now)
 }
 
 /// Password login. An unknown email is checked against a dummy hash, so the time taken and
@@ -108,7 +108,7 @@ pub fn login(
                 &Event::new(EventKind::LoginSucceeded).user(&user.id).ip(ip),
                 now,
             )?;
-            start_session(state, &mut conn, user, ip, now)
+            start_session(state, &mut conn, user, now)
         }
         found => {
             let locked = state.login_limiter.failed(email.normalized(), ip, now);
@@ -134,7 +134,6 @@ fn start_session(
     state: &AppState,
     conn: &mut crate::store::DbConn,
     user: User,
-    _ip: Option<&str>,
     now: i64,
 ) -> Result<NewSession, AccountError> {
     let secret = SecretToken::generate();
@@ -235,7 +234,7 @@ pub fn create_first_admin(
             .ip(ip),
         now,
     )?;
-    start_session(state, &mut conn, user, ip, now)
+    start_session(state, &mut conn, user, now)
 }
 
 /// Upper bounds, in characters, of the profile fields. Generous for real names and

@@ -101,7 +101,7 @@ impl Application {
                         )
                         .into()
                     }))
-                    .configure(handlers::routes)
+                    .configure(|cfg| handlers::routes(cfg, limits.form_limit))
             })
             .worker_max_blocking_threads(blocking_threads)
             .listen(listener)?

@@ -92,6 +92,25 @@ mod tests {
         assert_ne!(stored, h.hash(&pw), "salted");
     }
 
+    /// The timing half of "no user enumeration": an unknown email is checked against a
+    /// dummy hash made with the configured parameters, so it costs one full argon2id run,
+    /// like a known one (parameters are read from the hash being verified).
+    #[test]
+    fn unknown_users_cost_a_hash_with_the_configured_parameters() {
+        let h = PasswordHasher::new(&PasswordSettings {
+            memory_kib: 96,
+            iterations: 3,
+            parallelism: 2,
+        })
+        .unwrap();
+        let dummy = PasswordHash::new(&h.dummy_hash).unwrap();
+        assert_eq!(dummy.algorithm.as_str(), "argon2id");
+        let real = h.hash(&Password::parse("correct horse").unwrap());
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(dummy.params, real.params);
+        assert!(h.dummy_hash.starts_with("$argon2id$v=19$m=96,t=3,p=2$"));
+    }
+
     #[test]
     fn unknown_user_never_verifies() {
         let h = cheap();

@@ -155,13 +155,13 @@ pub fn start(
         Ok(found) => found,
         Err(message) => return Ok(Outcome::Page(message)),
     };
-    let request = match validate(state, &client, redirect_uri, given, &params, now) {
+    let request = match validate(state, &client, redirect_uri.clone(), given, &params, now) {
         Ok(request) => request,
         Err(error) => {
             let state_param = params.state.as_deref();
             return Ok(Outcome::Redirect(error_redirect(
                 state,
-                &redirect_uri_of(&params, &client),
+                &redirect_uri,
                 &error,
                 state_param,
             )));
@@ -288,13 +288,6 @@ fn verify_client(
             None => return Ok(Err("The request has no redirect_uri.".into())),
         };
     Ok(Ok((client, redirect.0, redirect.1)))
-}
-
-fn redirect_uri_of(params: &AuthorizeParams, client: &Client) -> String {
-    params
-        .redirect_uri
-        .clone()
-        .unwrap_or_else(|| client.redirect_uris[0].as_str().to_string())
 }
 
 /// Phase 2: everything else; errors are redirected to the (now verified) client.
@@ -585,7 +578,6 @@ fn ensure_pending(
         client_id: request.client_id.clone(),
         request: serde_json::to_string(request)
             .map_err(|e| OAuthError::server_error(e.to_string()))?,
-        login_after: request.fresh_login_owed.then_some(now),
     };
     grants::save_request(conn, &id.hash(), &pending, now, PENDING_LIFETIME)?;
     Ok(id.as_str().to_string())

@@ -72,8 +72,6 @@ pub struct PendingRequest {
     pub client_id: String,
     /// The validated request, serialized by `oauth::authorize`.
     pub request: String,
-    /// A login newer than this is owed (prompt=login, max_age), if any.
-    pub login_after: Option<i64>,
 }
 
 pub fn save_request(
@@ -88,7 +86,6 @@ pub fn save_request(
             authorization_requests::id_hash.eq(id_hash.as_str()),
             authorization_requests::client_id.eq(&pending.client_id),
             authorization_requests::request.eq(&pending.request),
-            authorization_requests::login_after.eq(pending.login_after),
             authorization_requests::created_at.eq(now),
             authorization_requests::expires_at.eq(now + lifetime),
         ))
@@ -101,21 +98,16 @@ pub fn find_request(
     id_hash: &TokenHash,
     now: i64,
 ) -> Result<Option<PendingRequest>, StoreError> {
-    let row: Option<(String, String, Option<i64>)> = authorization_requests::table
+    let row: Option<(String, String)> = authorization_requests::table
         .filter(authorization_requests::id_hash.eq(id_hash.as_str()))
         .filter(authorization_requests::expires_at.gt(now))
         .select((
             authorization_requests::client_id,
             authorization_requests::request,
-            authorization_requests::login_after,
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(client_id, request, login_after)| PendingRequest {
-        client_id,
-        request,
-        login_after,
-    }))
+    Ok(row.map(|(client_id, request)| PendingRequest { client_id, request }))
 }
 
 /// Single use: returns false when another request already took it.

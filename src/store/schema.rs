@@ -124,7 +124,6 @@ diesel::table! {
         id_hash -> Text,
         client_id -> Text,
         request -> Text,
-        login_after -> Nullable<BigInt>,
         created_at -> BigInt,
         expires_at -> BigInt,
     }

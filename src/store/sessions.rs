@@ -65,7 +65,3 @@ pub fn delete(conn: &mut DbConn, id_hash: &TokenHash) -> Result<(), StoreError> 
     diesel::delete(sessions::table.filter(sessions::id_hash.eq(id_hash.as_str()))).execute(conn)?;
     Ok(())
 }
-
-pub fn delete_expired(conn: &mut DbConn, now: i64) -> Result<usize, StoreError> {
-    Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?)
-}

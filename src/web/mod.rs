@@ -14,8 +14,9 @@ pub mod userinfo;
 
 use actix_web::web;
 
-/// Every path Ferrid serves.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// Every path Ferrid serves. `form_limit`: the body limit of the protocol endpoints, whose
+/// form errors are JSON rather than pages.
+pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
     use pages::*;
     cfg.route("/", web::get().to(account::home))
         .route("/healthz", web::get().to(health::healthz))
@@ -37,17 +38,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/consent", web::post().to(authorize::submit_consent))
         .service(
             web::resource("/token")
-                .app_data(token::form_config(16 * 1024))
+                .app_data(token::form_config(form_limit))
                 .route(web::post().to(token::token)),
         )
         .service(
             web::resource("/introspect")
-                .app_data(token::form_config(16 * 1024))
+                .app_data(token::form_config(form_limit))
                 .route(web::post().to(token::introspect)),
         )
         .service(
             web::resource("/revoke")
-                .app_data(token::form_config(16 * 1024))
+                .app_data(token::form_config(form_limit))
                 .route(web::post().to(token::revoke)),
         )
         .route("/userinfo", web::get().to(userinfo::get))

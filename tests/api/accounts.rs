@@ -75,30 +75,14 @@ async fn login_right_and_wrong(backend: Backend) {
     let wrong = app.login(&client, &user.email, "not the password").await;
     assert_eq!(wrong.status(), 400);
     assert!(set_cookie(wrong.headers(), "ferrid_session").is_none());
-    assert_eq!(
-        client
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    assert_eq!(app.status(&client, "/account").await, 303);
 
     let right = app
         .login(&client, &user.email.to_uppercase(), &user.password)
         .await;
     assert_eq!(right.status(), 303);
     assert_eq!(right.headers()["location"], "/account");
-    assert_eq!(
-        client
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.status(&client, "/account").await, 200);
 }
 
 async fn unknown_email_and_wrong_password_look_the_same(backend: Backend) {
@@ -209,15 +193,7 @@ async fn post_without_csrf_token_is_forbidden_and_writes_nothing(backend: Backen
         app.post_form(&logged_in, "/logout", &[]).await.status(),
         403
     );
-    assert_eq!(
-        logged_in
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.status(&logged_in, "/account").await, 200);
 }
 
 async fn stored_password_hash_is_argon2id(backend: Backend) {
@@ -286,12 +262,7 @@ async fn disabled_user_cannot_log_in(backend: Backend) {
         .execute(&mut *app.conn())
         .unwrap();
     assert_eq!(
-        client
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.status(&client, "/account").await,
         303,
         "live session ends"
     );

@@ -499,3 +499,55 @@ async fn pending_request_cannot_be_used_twice(backend: Backend) {
     assert!(resumed.headers().get("location").is_none());
     assert_eq!(codes_issued(&app), 1);
 }
+
+// ---------------------------------------------------------------------------------------
+// Racing redemptions
+
+on_both_backends!(concurrent_redemptions_of_one_code_issue_tokens_once);
+
+/// Codes are redeemed by one conditional update: of six simultaneous exchanges exactly one
+/// gets tokens, and the replay revokes what it got.
+async fn concurrent_redemptions_of_one_code_issue_tokens_once(backend: Backend) {
+    let (app, user, rp) = setup(backend).await;
+    let code = code_for(&app, &user, &standard(&rp, "openid")).await;
+    let url = app.url("/token");
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let (url, code, rp) = (url.clone(), code.clone(), rp.clone());
+            tokio::spawn(async move {
+                let response = reqwest::Client::new()
+                    .post(url)
+                    .basic_auth(&rp.client_id, rp.secret.as_ref())
+                    .form(&[
+                        ("grant_type", "authorization_code"),
+                        ("code", code.as_str()),
+                        ("redirect_uri", rp.redirect_uri.as_str()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                (status, response.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for h in handles {
+        results.push(h.await.unwrap());
+    }
+    let winners: Vec<&Value> = results
+        .iter()
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    assert!(results
+        .iter()
+        .all(|(s, b)| *s == 200 || (*s == 400 && b["error"] == "invalid_grant")));
+    let access = winners[0]["access_token"].as_str().unwrap();
+    assert_eq!(
+        userinfo(&app, access).await.0,
+        401,
+        "the replays revoked the winner's tokens"
+    );
+}

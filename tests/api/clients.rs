@@ -16,7 +16,7 @@ use crate::on_both_backends;
 on_both_backends!(
     cli_registers_confidential_and_public_clients,
     cli_refuses_bad_input_and_writes_nothing,
-    fixture_clients_authenticate,
+    registered_clients_authenticate,
 );
 
 fn client_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
@@ -333,13 +333,13 @@ async fn cli_refuses_bad_input_and_writes_nothing(backend: Backend) {
     assert_eq!(stdout(&client_cli(&app, &["list", "--json"])).trim(), "[]");
 }
 
-async fn fixture_clients_authenticate(backend: Backend) {
+async fn registered_clients_authenticate(backend: Backend) {
     let app = spawn_app(backend).await;
-    let confidential = app.confidential_client("https://rp.example.com/cb");
-    let public = app.public_client("http://127.0.0.1:7000/cb");
+    let confidential = app.rp();
+    let public = app.public_rp();
     assert_eq!(client_count(&app), 2);
 
-    let secret = confidential.client_secret.clone().unwrap();
+    let secret = confidential.secret.clone().unwrap();
     let basic = |id: &str, secret: &str| {
         use base64::Engine as _;
         format!(
@@ -356,7 +356,7 @@ async fn fixture_clients_authenticate(backend: Backend) {
     assert_eq!(ok.client_id.as_str(), confidential.client_id);
     assert!(ok.redirect_uri(&confidential.redirect_uri).is_some());
     let ok = auth(None, Some(&public.client_id), None).unwrap();
-    assert!(ok.public && public.client_secret.is_none());
+    assert!(ok.public && public.secret.is_none());
 
     let wrong = auth(
         Some(&basic(&confidential.client_id, "not-the-secret-at-all")),

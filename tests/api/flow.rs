@@ -322,3 +322,22 @@ pub async fn userinfo(app: &TestApp, access_token: &str) -> (u16, Value, Option<
         challenge,
     )
 }
+
+/// The error of a `prompt=none` authorization in this browser (None when a code came back).
+pub async fn prompt_none_error(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    rp: &Rp,
+) -> Option<String> {
+    let mut params = standard(rp, "openid");
+    params.push(("prompt", "none"));
+    let end = follow(
+        app,
+        browser,
+        &authorize_url(app, &params),
+        None,
+        Consent::Unexpected,
+    )
+    .await;
+    end.error().map(str::to_string)
+}

@@ -139,24 +139,8 @@ async fn bad_input_is_a_client_error(backend: Backend) {
 async fn health_and_readiness(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = browser();
-    assert_eq!(
-        client
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.status(&client, "/healthz").await, 200);
+    assert_eq!(app.status(&client, "/readyz").await, 200);
 }
 
 #[tokio::test]

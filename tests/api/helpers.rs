@@ -152,6 +152,11 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The status of a GET with this browser.
+    pub async fn status(&self, client: &reqwest::Client, path: &str) -> reqwest::StatusCode {
+        client.get(self.url(path)).send().await.unwrap().status()
+    }
+
     /// GETs a page and returns the `csrf_token` of its form.
     pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
         let body = client

@@ -493,17 +493,10 @@ async fn logout_redirects_only_to_registered_uris(backend: Backend) {
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "https://rp.example/bye?state=abc");
     // The session is gone server-side: prompt=none now says login_required.
-    let mut params = standard(&rp, "openid");
-    params.push(("prompt", "none"));
-    let end = follow(
-        &app,
-        &browser,
-        &authorize_url(&app, &params),
-        None,
-        Consent::Unexpected,
-    )
-    .await;
-    assert_eq!(end.error(), Some("login_required"));
+    assert_eq!(
+        prompt_none_error(&app, &browser, &rp).await.as_deref(),
+        Some("login_required")
+    );
 
     // An unregistered URI: logged out, but no redirect.
     let id_token = login(browser.clone()).await;
@@ -514,15 +507,7 @@ async fn logout_redirects_only_to_registered_uris(backend: Backend) {
     assert_eq!(r.status(), 200);
     assert!(r.headers().get("location").is_none());
     assert!(r.text().await.unwrap().contains("logged out"));
-    assert_eq!(
-        browser
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    assert_eq!(app.status(&browser, "/account").await, 303);
 
     // No hint: a confirmation page first; nothing happens until the user confirms.
     let _ = login(browser.clone()).await;
@@ -534,12 +519,7 @@ async fn logout_redirects_only_to_registered_uris(backend: Backend) {
     assert_eq!(page.status(), 200);
     let body = page.text().await.unwrap();
     assert_eq!(
-        browser
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.status(&browser, "/account").await,
         200,
         "still logged in"
     );
@@ -558,15 +538,7 @@ async fn logout_redirects_only_to_registered_uris(backend: Backend) {
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "https://rp.example/bye?state=xyz");
-    assert_eq!(
-        browser
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    assert_eq!(app.status(&browser, "/account").await, 303);
 }
 
 async fn cors_preflight_and_responses(backend: Backend) {
@@ -710,17 +682,10 @@ async fn withdrawing_consent_on_the_account_page_stops_the_client(backend: Backe
         .unwrap();
     assert!(!page.contains("Test RP"));
     // The next authorization asks for consent again.
-    let mut params = standard(&rp, "openid");
-    params.push(("prompt", "none"));
-    let end = follow(
-        &app,
-        &browser,
-        &authorize_url(&app, &params),
-        None,
-        Consent::Unexpected,
-    )
-    .await;
-    assert_eq!(end.error(), Some("consent_required"));
+    assert_eq!(
+        prompt_none_error(&app, &browser, &rp).await.as_deref(),
+        Some("consent_required")
+    );
 }
 
 async fn purge_removes_expired_rows(backend: Backend) {

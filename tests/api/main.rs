@@ -1,6 +1,5 @@
 //! Black-box tests over HTTP against the real application on port 0: ONE test binary
 //! (each file directly under tests/ would be another binary to link).
-mod fixtures;
 mod helpers;
 
 mod accounts;

@@ -27,6 +27,12 @@ async fn setup_link_is_single_use(backend: Backend) {
         ("name", "Admin"),
         ("csrf_token", csrf.as_str()),
     ];
+    // Without the CSRF token: 403, and the link still works.
+    assert_eq!(
+        app.post_form(&client, "/setup", &form[..4]).await.status(),
+        403
+    );
+    assert_eq!(app.user_count(), 0);
     let created = app.post_form(&client, "/setup", &form).await;
     assert_eq!(created.status(), 303);
     let account = client

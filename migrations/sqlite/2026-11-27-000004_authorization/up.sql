@@ -24,8 +24,6 @@ CREATE TABLE authorization_requests (
     id_hash TEXT PRIMARY KEY NOT NULL,
     client_id TEXT NOT NULL REFERENCES clients (client_id) ON DELETE CASCADE,
     request TEXT NOT NULL,
-    -- a login is owed that is newer than this (prompt=login, max_age)
-    login_after BIGINT,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL
 );
