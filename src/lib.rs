@@ -2,6 +2,7 @@
 //! Module list only; see DESIGN.md for the layers.
 pub mod accounts;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod domain;

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use ferrid::cli::{self, Cli};
+use ferrid::clock::Clock;
 use ferrid::config::Settings;
 
 fn main() -> ExitCode {
@@ -16,7 +17,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match cli::run(cli.command, settings) {
+    match cli::run(cli.command, settings, Clock::system()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ferrid: {e}");

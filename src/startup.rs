@@ -10,6 +10,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use crate::accounts;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::key_store::{self, KeyPolicy, KeyStore};
 use crate::crypto::password::PasswordHasher;
@@ -31,12 +32,17 @@ impl Application {
     /// Opens the database and runs migrations, binds `server.bind`, and only then fixes the
     /// issuer: when `server.issuer` is unset it is `http://<bound address>`, so port 0 works.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Application::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// `build` with a given clock: tests pass a manual one and move time by advancing it.
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
         settings.validate()?;
         let kind = settings
             .database_kind()
             .ok_or_else(|| anyhow::anyhow!("database.url: unknown database scheme"))?;
         let pool = store::connect(&kind, settings.database.pool_size)?;
-        let keys = Arc::new(open_key_store(&settings, &pool)?);
+        let keys = Arc::new(open_key_store(&settings, &pool, clock.now())?);
         let hasher = PasswordHasher::new(&settings.password)
             .map_err(|e| anyhow::anyhow!("password: invalid argon2 parameters: {e}"))?;
         let listener = TcpListener::bind(&settings.server.bind).map_err(|e| {
@@ -54,6 +60,7 @@ impl Application {
         let cors_origins = AllowedOrigins::new(settings.server.cors_origins.clone());
         cors_origins.refresh(&mut *pool.get()?)?;
         let state = web::Data::new(AppState {
+            clock,
             cors_origins,
             login_limiter: LoginLimiter::new(settings.rate_limit.clone())
                 .map_err(anyhow::Error::msg)?,
@@ -65,7 +72,7 @@ impl Application {
             discovery: serde_json::to_vec(&crate::oauth::discovery::metadata(&issuer))?.into(),
         });
         spawn_maintenance(&state);
-        let setup_link = accounts::issue_setup_token(&state, handlers::now())?
+        let setup_link = accounts::issue_setup_token(&state, state.clock.now())?
             .map(|token| format!("{issuer}/setup?token={}", token.as_str()));
         let blocking_threads = state.settings.server.blocking_threads;
         let server = {
@@ -141,7 +148,7 @@ impl Application {
 
 /// Loads (in development, creates) the master key and opens the key store. A master key that
 /// does not open the stored keys stops the start here, before anything is changed.
-fn open_key_store(settings: &Settings, pool: &store::Pool) -> anyhow::Result<KeyStore> {
+fn open_key_store(settings: &Settings, pool: &store::Pool, now: i64) -> anyhow::Result<KeyStore> {
     let (master, generated) = key_store::load_master_key(settings)?;
     if generated {
         let path = settings.server.data_dir.join("master.key");
@@ -152,7 +159,7 @@ fn open_key_store(settings: &Settings, pool: &store::Pool) -> anyhow::Result<Key
     }
     let mut conn = pool.get()?;
     let policy = KeyPolicy::from_settings(settings);
-    Ok(KeyStore::open(&mut conn, master, policy, handlers::now())?)
+    Ok(KeyStore::open(&mut conn, master, policy, now)?)
 }
 
 /// One background thread per replica, doing blocking database work on its own schedule:
@@ -170,7 +177,7 @@ fn spawn_maintenance(state: &web::Data<AppState>) {
             loop {
                 std::thread::sleep(interval);
                 let Some(state) = weak.upgrade() else { break };
-                let now = handlers::now();
+                let now = state.clock.now();
                 let purge = now - last_purge >= PURGE_INTERVAL;
                 if let Err(e) = maintain(&state, now, purge) {
                     log::warn!("maintenance: {e}");

@@ -1,6 +1,7 @@
 //! The shared state every handler gets through `web::Data<AppState>`; nothing is global.
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::key_store::KeyStore;
 use crate::crypto::password::PasswordHasher;
@@ -9,6 +10,8 @@ use crate::security::rate_limit::LoginLimiter;
 use crate::store::Pool;
 
 pub struct AppState {
+    /// Where every handler and background job reads the time (a manual clock in tests).
+    pub clock: Clock,
     pub settings: Settings,
     /// The issuer identifier, fixed once the listener is bound.
     pub issuer: String,

@@ -2,7 +2,7 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::{now, open_pool, CliError};
+use super::{open_pool, CliError};
 use crate::config::Settings;
 use crate::oauth::registration::{build_client, NewClientRequest, RegistrationError};
 use crate::store::clients::{self, Client};
@@ -64,9 +64,9 @@ pub struct AddArgs {
     json: bool,
 }
 
-pub fn run(settings: &Settings, command: ClientCommand) -> Result<(), CliError> {
+pub fn run(settings: &Settings, command: ClientCommand, now: i64) -> Result<(), CliError> {
     match command {
-        ClientCommand::Add(args) => add(settings, args),
+        ClientCommand::Add(args) => add(settings, args, now),
         ClientCommand::List { json } => list(settings, json),
     }
 }
@@ -77,7 +77,7 @@ struct Created<'a> {
     client_secret: Option<&'a str>,
 }
 
-fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
+fn add(settings: &Settings, args: AddArgs, now: i64) -> Result<(), CliError> {
     let request = NewClientRequest {
         name: args.name,
         redirect_uris: args.redirect_uris,
@@ -91,7 +91,7 @@ fn add(settings: &Settings, args: AddArgs) -> Result<(), CliError> {
     };
     // `register_client` in two steps, so bad input is refused before the database is even
     // opened (or, for SQLite, created).
-    let (client, secret) = build_client(&request, now()).map_err(registration_error)?;
+    let (client, secret) = build_client(&request, now).map_err(registration_error)?;
     let pool = open_pool(settings)?;
     let mut conn = pool.get().map_err(StoreError::from)?;
     clients::insert(&mut conn, &client)?;

@@ -1,5 +1,5 @@
 //! `ferrid keys list` and `ferrid keys rotate`.
-use super::{now, open_pool, CliError};
+use super::{open_pool, CliError};
 use crate::config::Settings;
 use crate::crypto::key_store::{self, KeyPolicy, KeyStore};
 use crate::store::keys;
@@ -53,13 +53,13 @@ pub fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
 
 /// Creates the next keys; running servers publish them within `keys.poll_interval`
 /// seconds, and they start signing after `keys.publish_ahead`.
-pub fn rotate(settings: &Settings) -> Result<(), CliError> {
+pub fn rotate(settings: &Settings, now: i64) -> Result<(), CliError> {
     let pool = open_pool(settings)?;
     let mut conn = pool.get().map_err(StoreError::from)?;
     let (master, _) = key_store::load_master_key(settings).map_err(failed)?;
-    let store = KeyStore::open(&mut conn, master, KeyPolicy::from_settings(settings), now())
+    let store = KeyStore::open(&mut conn, master, KeyPolicy::from_settings(settings), now)
         .map_err(failed)?;
-    let created = store.rotate(&mut conn, now()).map_err(failed)?;
+    let created = store.rotate(&mut conn, now).map_err(failed)?;
     if created.is_empty() {
         println!("a rotation is already under way: the next keys are published and waiting to become active");
     }

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::startup::Application;
 use crate::store::{self, StoreError};
@@ -105,9 +106,11 @@ impl From<StoreError> for CliError {
     }
 }
 
-pub fn run(command: Command, settings: Settings) -> Result<(), CliError> {
+/// Runs one command. Commands other than `serve` read the clock once, at their start.
+pub fn run(command: Command, settings: Settings, clock: Clock) -> Result<(), CliError> {
+    let now = clock.now();
     match command {
-        Command::Serve => serve(settings),
+        Command::Serve => serve(settings, clock),
         Command::Migrate => {
             open_pool(&settings)?;
             println!("migrations are up to date");
@@ -118,19 +121,19 @@ pub fn run(command: Command, settings: Settings) -> Result<(), CliError> {
             name,
             admin,
             password_stdin: _,
-        }) => user::add(&settings, &email, name.as_deref().unwrap_or(""), admin),
+        }) => user::add(&settings, &email, name.as_deref().unwrap_or(""), admin, now),
         Command::Keys(KeysCommand::List { json }) => keys::list(&settings, json),
-        Command::Keys(KeysCommand::Rotate) => keys::rotate(&settings),
-        Command::Client(command) => client::run(&settings, command),
+        Command::Keys(KeysCommand::Rotate) => keys::rotate(&settings, now),
+        Command::Client(command) => client::run(&settings, command, now),
         Command::User(UserCommand::SetRole { email, role }) => {
-            user::set_role(&settings, &email, &role)
+            user::set_role(&settings, &email, &role, now)
         }
     }
 }
 
-fn serve(settings: Settings) -> Result<(), CliError> {
+fn serve(settings: Settings, clock: Clock) -> Result<(), CliError> {
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(settings)
+        let app = Application::build_with_clock(settings, clock)
             .await
             .map_err(|e| CliError::Failed(format!("{e:#}")))?;
         println!("Ferrid is listening on {}", app.issuer());
@@ -154,8 +157,4 @@ pub(crate) fn open_pool(settings: &Settings) -> Result<store::Pool, CliError> {
         .database_kind()
         .ok_or_else(|| CliError::Usage("database.url: unknown database scheme".into()))?;
     Ok(store::connect(&kind, 2)?)
-}
-
-pub(crate) fn now() -> i64 {
-    crate::web::now()
 }

@@ -1,7 +1,7 @@
 //! `ferrid user add` and `ferrid user set-role`.
 use std::io::BufRead as _;
 
-use super::{now, open_pool, CliError};
+use super::{open_pool, CliError};
 use crate::config::Settings;
 use crate::crypto::password::PasswordHasher;
 use crate::domain::{Email, Password, Role};
@@ -18,7 +18,13 @@ fn read_password() -> Result<String, CliError> {
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
-pub fn add(settings: &Settings, email: &str, name: &str, admin: bool) -> Result<(), CliError> {
+pub fn add(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    admin: bool,
+    now: i64,
+) -> Result<(), CliError> {
     let email = Email::parse(email).map_err(|e| CliError::Usage(format!("--email: {e}")))?;
     let password = Password::parse(&read_password()?)
         .map_err(|e| CliError::Usage(format!("password: {e}")))?;
@@ -34,7 +40,7 @@ pub fn add(settings: &Settings, email: &str, name: &str, admin: bool) -> Result<
         password_hash: &hash,
         role,
     };
-    let user = match users::insert(&mut conn, &new, now()) {
+    let user = match users::insert(&mut conn, &new, now) {
         Err(StoreError::Duplicate) => {
             return Err(CliError::Failed(format!(
                 "a user with the email {} already exists; nothing was changed",
@@ -48,13 +54,13 @@ pub fn add(settings: &Settings, email: &str, name: &str, admin: bool) -> Result<
         &Event::new(EventKind::UserRegistered)
             .user(&user.id)
             .detail("cli"),
-        now(),
+        now,
     )?;
     println!("created {} {} ({})", role.as_str(), email.as_str(), user.id);
     Ok(())
 }
 
-pub fn set_role(settings: &Settings, email: &str, role: &str) -> Result<(), CliError> {
+pub fn set_role(settings: &Settings, email: &str, role: &str, now: i64) -> Result<(), CliError> {
     let email = Email::parse(email).map_err(|e| CliError::Usage(format!("--email: {e}")))?;
     let role = Role::parse(role).map_err(|e| CliError::Usage(format!("--role: {e}")))?;
     let pool = open_pool(settings)?;
@@ -65,14 +71,14 @@ pub fn set_role(settings: &Settings, email: &str, role: &str) -> Result<(), CliE
             email.as_str()
         )));
     };
-    users::set_role(&mut conn, &email, role, now())?;
+    users::set_role(&mut conn, &email, role, now)?;
     let detail = format!("cli: {} -> {}", user.role.as_str(), role.as_str());
     audit::record(
         &mut conn,
         &Event::new(EventKind::RoleChanged)
             .user(&user.id)
             .detail(&detail),
-        now(),
+        now,
     )?;
     println!("{} is now {}", email.as_str(), role.as_str());
     Ok(())

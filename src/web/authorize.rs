@@ -61,7 +61,7 @@ async fn run(
     after_post: bool,
 ) -> Result<HttpResponse, PageError> {
     let session = session_info(&req, session);
-    let now = super::now();
+    let now = state.clock.now();
     let outcome = web::block(move || authorize::start(&state, params, session, now))
         .await?
         .map_err(|e| PageError::Internal(e.to_string()))?;
@@ -101,7 +101,7 @@ pub async fn resume(
     query: web::Query<PendingQuery>,
 ) -> Result<HttpResponse, PageError> {
     let session = session_info(&req, session);
-    let now = super::now();
+    let now = state.clock.now();
     let id = query.into_inner().request;
     let outcome = web::block(move || authorize::resume(&state, &id, session, now))
         .await?
@@ -131,7 +131,7 @@ pub async fn show_consent(
         .map(|s| s.user.email.as_str().to_string())
         .unwrap_or_default();
     let info = session_info(&req, session);
-    let now = super::now();
+    let now = state.clock.now();
     let id = query.into_inner().request;
     let view = {
         let state = state.clone();
@@ -177,7 +177,7 @@ pub async fn submit_consent(
         _ => return Err(PageError::BadRequest("Choose Allow or Deny.".into())),
     };
     let info = session_info(&req, session);
-    let now = super::now();
+    let now = state.clock.now();
     let id = form.into_inner().request;
     let outcome = web::block(move || authorize::decide_consent(&state, &id, info, allow, now))
         .await?

@@ -70,14 +70,6 @@ pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
         .route("/setup", web::post().to(setup::submit));
 }
 
-/// The clock, read once per request in the handler (protocol code takes `now` as input).
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 /// The client's address as the socket saw it. Forwarded headers are not trusted: anyone can
 /// send them, and a limiter keyed on them would be trivially dodged.
 pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {

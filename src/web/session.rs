@@ -70,7 +70,7 @@ impl FromRequest for CurrentSession {
             let (Some(secret), Some(state)) = (secret, state) else {
                 return Ok(CurrentSession(None));
             };
-            let now = super::now();
+            let now = state.clock.now();
             let session =
                 web::block(move || crate::accounts::current_session(&state, &secret, now))
                     .await??;

@@ -30,7 +30,7 @@ pub async fn token(
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
     let authorization = authorization(&req);
-    let now = super::now();
+    let now = state.clock.now();
     let response =
         web::block(move || token::handle(&state, authorization.as_deref(), &form, now)).await??;
     Ok(no_store_json(response))
@@ -42,7 +42,7 @@ pub async fn introspect(
     form: web::Form<TokenParams>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
     let authorization = authorization(&req);
-    let now = super::now();
+    let now = state.clock.now();
     let response =
         web::block(move || introspect::handle(&state, authorization.as_deref(), &form, now))
             .await??;
@@ -56,7 +56,7 @@ pub async fn revoke(
     form: web::Form<TokenParams>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
     let authorization = authorization(&req);
-    let now = super::now();
+    let now = state.clock.now();
     web::block(move || revoke::handle(&state, authorization.as_deref(), &form, now)).await??;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -22,7 +22,7 @@ async fn respond(
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish());
     };
-    let now = super::now();
+    let now = state.clock.now();
     let claims = web::block(move || userinfo::handle(&state, &token, now)).await??;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

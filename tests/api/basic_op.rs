@@ -1,7 +1,6 @@
 //! The OpenID Foundation's "Basic OP" certification modules (and Config OP's key check),
 //! one test each, driven over HTTP as a browser and a relying party would.
 use std::collections::HashMap;
-use std::time::Duration;
 
 use ferrid::domain::Email;
 use ferrid::oauth::registration::NewClientRequest;
@@ -332,7 +331,7 @@ fn set_profile(app: &TestApp, user: &User, when: i64) {
 /// The user claims for `scope` from /userinfo and from the ID token.
 async fn claims_for_scope(backend: Backend, scope: &str) -> (User, [Value; 2]) {
     let (app, user, rp) = setup(backend).await;
-    set_profile(&app, &user, ferrid::web::now());
+    set_profile(&app, &user, app.clock.now());
     let tokens = tokens_for(&app, &rp, &user, scope).await;
     let (status, info, _) = userinfo(&app, access_token(&tokens)).await;
     assert_eq!(status, 200, "{info}");
@@ -434,7 +433,7 @@ on_both_backends!(updated_at_is_the_time_of_the_last_profile_change);
 /// made.
 async fn updated_at_is_the_time_of_the_last_profile_change(backend: Backend) {
     let (app, user, rp) = setup(backend).await;
-    let changed = ferrid::web::now() + 1000;
+    let changed = app.clock.now() + 1000;
     set_profile(&app, &user, changed);
     let tokens = tokens_for(&app, &rp, &user, "openid profile").await;
     let (_, info, _) = userinfo(&app, access_token(&tokens)).await;
@@ -516,7 +515,7 @@ async fn prompt_login_forces_a_new_login(backend: Backend) {
     let (app, user, rp) = setup(backend).await;
     let (browser, first) = signed_in(&app, &rp, &user).await;
     // auth_time is in seconds.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.clock.advance(1);
     let params = with(standard(&rp, "openid"), &[("prompt", "login")], &[]);
     let url = authorize_url(&app, &params);
     assert!(first_hop(&browser, &url).await.starts_with("/login?"));
@@ -552,7 +551,7 @@ on_both_backends!(max_age_1_forces_a_new_login, max_age_10000_keeps_the_login);
 async fn max_age_1_forces_a_new_login(backend: Backend) {
     let (app, user, rp) = setup(backend).await;
     let (browser, first) = signed_in(&app, &rp, &user).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    app.clock.advance(2);
     let params = with(standard(&rp, "openid"), &[("max_age", "1")], &[]);
     let url = authorize_url(&app, &params);
     assert!(first_hop(&browser, &url).await.starts_with("/login?"));
@@ -717,7 +716,7 @@ on_both_backends!(claims_parameter_with_essential_claims, valid_pkce);
 
 async fn claims_parameter_with_essential_claims(backend: Backend) {
     let (app, user, rp) = setup(backend).await;
-    set_profile(&app, &user, ferrid::web::now());
+    set_profile(&app, &user, app.clock.now());
     let claims = r#"{"userinfo":{"email":{"essential":true}},"id_token":{"name":null}}"#;
     let params = with(standard(&rp, "openid"), &[("claims", claims)], &[]);
     let tokens = run_flow(&app, &browser(), &rp, &user, &params, Consent::Allow).await;

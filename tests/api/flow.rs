@@ -20,7 +20,7 @@ pub struct Rp {
 
 impl TestApp {
     pub fn register_rp(&self, request: NewClientRequest) -> Rp {
-        let (client, secret) = register_client(&mut self.conn(), &request, ferrid::web::now())
+        let (client, secret) = register_client(&mut self.conn(), &request, self.clock.now())
             .expect("client registers");
         Rp {
             client_id: client.client_id.as_str().to_string(),

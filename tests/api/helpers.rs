@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use diesel::connection::SimpleConnection as _;
 use diesel::Connection as _;
+use ferrid::clock::Clock;
 use ferrid::config::Settings;
 use ferrid::crypto::token::random_id;
 use ferrid::startup::Application;
@@ -19,6 +20,8 @@ pub enum Backend {
 
 pub struct TestApp {
     pub address: String,
+    /// The server's clock: a manual one, moved with `clock.advance(secs)` instead of sleeping.
+    pub clock: Clock,
     pub state: actix_web::web::Data<AppState>,
     pub setup_link: Option<String>,
     pub database_url: String,
@@ -117,7 +120,8 @@ pub async fn spawn_app_with(backend: Backend, edit: impl FnOnce(&mut Settings)) 
     let mut settings = test_settings(backend, dir.path());
     edit(&mut settings);
     let database_url = settings.database.url.clone();
-    let app = Application::build(settings)
+    let clock = Clock::manual_from_system();
+    let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -126,6 +130,7 @@ pub async fn spawn_app_with(backend: Backend, edit: impl FnOnce(&mut Settings)) 
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        clock,
         state,
         setup_link,
         database_url,

@@ -71,7 +71,7 @@ async fn rotation_sequence_end_to_end(backend: Backend) {
     let policy = &app.state.settings.keys;
     let store = app.state.keys.clone();
     let iss = app.state.issuer.clone();
-    let t0 = ferrid::web::now();
+    let t0 = app.clock.now();
     let far = t0 + 10 * policy.rotation_interval;
     let validation = Validation {
         issuer: &iss,
@@ -231,7 +231,7 @@ async fn no_plain_private_key_in_the_database(backend: Backend) {
     .await;
     app.state
         .keys
-        .rotate(&mut app.conn(), ferrid::web::now())
+        .rotate(&mut app.conn(), app.clock.now())
         .unwrap();
     let stored = keys::all(&mut app.conn()).unwrap();
     assert_eq!(stored.len(), 4);
@@ -298,7 +298,7 @@ async fn two_replicas_rotating_at_once_leave_one_active_key(backend: Backend) {
     );
 
     let policy = first.state.settings.keys.clone();
-    let t0 = ferrid::web::now() + policy.rotation_interval;
+    let t0 = first.clock.now() + policy.rotation_interval;
     // Both replicas run the schedule (and the CLI rotates) at the same moments.
     for t in [
         t0,

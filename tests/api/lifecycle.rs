@@ -326,7 +326,7 @@ async fn introspection(backend: Backend) {
         );
     }
     // Expired: seen from the future.
-    let future = ferrid::web::now() + 3600;
+    let future = app.clock.now() + 3600;
     let validation = ferrid::crypto::jwt::Validation {
         issuer: &app.state.issuer,
         audience: None,
@@ -709,7 +709,7 @@ async fn purge_removes_expired_rows(backend: Backend) {
     let before = count(&app);
     assert!(before.0 > 0 && before.1 > 0 && before.2 > 0, "{before:?}");
     // Nothing live is purged.
-    ferrid::store::purge::purge_expired(&mut app.conn(), ferrid::web::now()).unwrap();
+    ferrid::store::purge::purge_expired(&mut app.conn(), app.clock.now()).unwrap();
     assert_eq!(count(&app), before);
     assert_eq!(
         refresh(&app, &rp, s(&tokens["refresh_token"]), None)
@@ -718,7 +718,7 @@ async fn purge_removes_expired_rows(backend: Backend) {
         200
     );
     // Eight days on, everything from today has expired and goes.
-    let later = ferrid::web::now() + 8 * 86400;
+    let later = app.clock.now() + 8 * 86400;
     assert!(ferrid::store::purge::purge_expired(&mut app.conn(), later).unwrap() > 0);
     assert_eq!(count(&app), (0, 0, 0));
 }

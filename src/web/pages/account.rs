@@ -8,7 +8,6 @@ use crate::state::AppState;
 use crate::store::sessions::Session;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
-use crate::web::now;
 use crate::web::session::CurrentSession;
 
 /// Where an anonymous visitor is sent: back here once logged in.
@@ -134,7 +133,7 @@ pub async fn submit(
             state.clone(),
             session.user.id.clone(),
             profile.clone(),
-            now(),
+            state.clock.now(),
         );
         web::block(move || accounts::update_profile(&state, &user_id, &profile, now)).await?
     };

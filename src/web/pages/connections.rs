@@ -6,10 +6,10 @@ use serde::Deserialize;
 
 use crate::oauth::connections::{self, Connection};
 use crate::state::AppState;
+use crate::web::client_ip;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
 use crate::web::session::CurrentSession;
-use crate::web::{client_ip, now};
 
 const LOGIN: &str = "/login?return_to=%2Faccount%2Fconnections";
 
@@ -60,7 +60,7 @@ pub async fn revoke(
     let Some(session) = session.0 else {
         return Ok(see_other(LOGIN));
     };
-    let (ip, now) = (client_ip(&req), now());
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let client_id = form.into_inner().client_id;
     web::block(move || {
         connections::withdraw(&state, &session.user.id, &client_id, ip.as_deref(), now)

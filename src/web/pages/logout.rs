@@ -7,10 +7,10 @@ use askama::Template;
 use crate::accounts;
 use crate::oauth::logout::{self, Decision, LogoutParams};
 use crate::state::AppState;
+use crate::web::client_ip;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
 use crate::web::session::{self, CurrentSession};
-use crate::web::{client_ip, now};
 
 #[derive(Template)]
 #[template(path = "logout_confirm.html")]
@@ -67,7 +67,7 @@ async fn run(
     confirmed: bool,
 ) -> Result<HttpResponse, PageError> {
     let user = current.0.map(|s| s.user.id);
-    let now = now();
+    let now = state.clock.now();
     let is_account_logout =
         confirmed && params.post_logout_redirect_uri.is_none() && params.client_id.is_none();
     let decision = {

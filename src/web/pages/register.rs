@@ -7,7 +7,7 @@ use crate::accounts::{self, AccountError, Registration};
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
-use crate::web::{client_ip, now, session};
+use crate::web::{client_ip, session};
 
 #[derive(Template)]
 #[template(path = "register.html")]
@@ -58,7 +58,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, PageError> {
     csrf::verify(&req, &form.csrf_token)?;
     let form = form.into_inner();
-    let (ip, now) = (client_ip(&req), now());
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let result = {
         let (state, email, password, name) = (
             state.clone(),

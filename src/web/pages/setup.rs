@@ -10,7 +10,7 @@ use crate::crypto::token::SecretToken;
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
-use crate::web::{client_ip, now, session};
+use crate::web::{client_ip, session};
 
 #[derive(Template)]
 #[template(path = "setup.html")]
@@ -51,7 +51,7 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let token = SecretToken::from_presented(&query.token).ok_or(PageError::NotFound)?;
     let usable = {
-        let (state, token, now) = (state.clone(), token.clone(), now());
+        let (state, token, now) = (state.clone(), token.clone(), state.clock.now());
         web::block(move || accounts::setup_link_is_usable(&state, &token, now)).await??
     };
     if !usable {
@@ -77,7 +77,7 @@ pub async fn submit(
     let form = form.into_inner();
     let token = SecretToken::from_presented(&form.token)
         .ok_or_else(|| PageError::BadRequest(LINK_GONE.into()))?;
-    let (ip, now) = (client_ip(&req), now());
+    let (ip, now) = (client_ip(&req), state.clock.now());
     let result = {
         let state = state.clone();
         let (email, password, name) =
