@@ -98,6 +98,9 @@ pub struct TokenSettings {
     pub access_token_lifetime: i64,
     pub id_token_lifetime: i64,
     pub refresh_token_lifetime: i64,
+    /// Seconds after a rotation during which the same client may present the just-rotated
+    /// refresh token again (a retry after a lost answer) without revoking the family; 0 off.
+    pub refresh_reuse_grace: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -284,6 +287,9 @@ impl Settings {
         {
             problems.push("tokens: lifetimes must be positive".into());
         }
+        if self.tokens.refresh_reuse_grace < 0 {
+            problems.push("tokens.refresh_reuse_grace: must be 0 (off) or more seconds".into());
+        }
         if self.rate_limit.login_per_account == 0
             || self.rate_limit.login_per_ip == 0
             || self.rate_limit.window <= 0
@@ -437,6 +443,17 @@ mod tests {
             ]),
         );
         assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn refresh_reuse_grace_defaults_to_30_and_refuses_negatives() {
+        assert_eq!(Settings::defaults().tokens.refresh_reuse_grace, 30);
+        let off = Settings::load(None, vars(&[("FERRID__TOKENS__REFRESH_REUSE_GRACE", "0")]));
+        assert_eq!(off.unwrap().tokens.refresh_reuse_grace, 0);
+        let err = Settings::load(None, vars(&[("FERRID__TOKENS__REFRESH_REUSE_GRACE", "-1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("tokens.refresh_reuse_grace"), "{err}");
     }
 
     #[test]

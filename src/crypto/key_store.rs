@@ -10,7 +10,6 @@
 //! starts by taking a lock (`store::keys::lock_for_maintenance`), a partial unique index
 //! refuses a second active key of one algorithm, and every change bumps a version that each
 //! replica polls to reload its in-memory [`KeySet`].
-use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -18,15 +17,16 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use super::jwt::{JwtError, KeySet, Signer};
+use super::key_plan::{self, Step};
 use super::master_key::{KeyError, MasterKey};
-use super::signing_key::{self, SigningAlg};
+use super::signing_key::{self, KeyMaterial, SigningAlg};
 use crate::config::Settings;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::keys::{self, KeyState, StoredKey};
 use crate::store::{write_transaction, DbConn, StoreError};
 
-/// Every algorithm the store keeps a key for.
-pub const ALGORITHMS: [SigningAlg; 2] = [SigningAlg::RS256, SigningAlg::ES256];
+pub use super::key_plan::ALGORITHMS;
+pub use super::master_key_source::load_master_key;
 
 /// Extra time a retired key stays published beyond the longest token lifetime, for clock
 /// skew between us and relying parties.
@@ -48,6 +48,8 @@ pub enum KeyStoreError {
     Key(#[from] KeyError),
     #[error("key set: {0}")]
     Jwt(#[from] JwtError),
+    #[error("the key set kept changing during maintenance; it will be tried again")]
+    Busy,
 }
 
 impl From<diesel::result::Error> for KeyStoreError {
@@ -79,51 +81,6 @@ impl KeyPolicy {
             retired_lifetime: longest + DROP_MARGIN,
         }
     }
-}
-
-/// The master key from `secrets.master_key`, `secrets.master_key_file`, or — in development
-/// only, when neither is given — a key generated once into `<data_dir>/master.key`. The
-/// boolean tells whether it was just generated (the caller prints a warning).
-pub fn load_master_key(settings: &Settings) -> Result<(MasterKey, bool), KeyStoreError> {
-    let bad = |e: KeyError| KeyStoreError::MasterKey(e.to_string());
-    if let Some(secret) = &settings.secrets.master_key {
-        return Ok((MasterKey::from_base64(secret.expose()).map_err(bad)?, false));
-    }
-    if let Some(path) = &settings.secrets.master_key_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            KeyStoreError::MasterKey(format!("secrets.master_key_file {}: {e}", path.display()))
-        })?;
-        return Ok((MasterKey::from_base64(&text).map_err(bad)?, false));
-    }
-    if settings.is_production() {
-        // Settings::validate refuses this too; never fall back to a generated key here.
-        return Err(KeyStoreError::MasterKey(
-            "production needs FERRID__SECRETS__MASTER_KEY or secrets.master_key_file".into(),
-        ));
-    }
-    let path = settings.server.data_dir.join("master.key");
-    if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| KeyStoreError::MasterKey(format!("{}: {e}", path.display())))?;
-        return Ok((MasterKey::from_base64(&text).map_err(bad)?, false));
-    }
-    let key = MasterKey::generate();
-    write_private_file(&path, key.to_base64().as_bytes())
-        .map_err(|e| KeyStoreError::MasterKey(format!("{}: {e}", path.display())))?;
-    Ok((key, true))
-}
-
-/// Creates a file readable by its owner only.
-fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(contents)
 }
 
 /// The in-memory view of the key store that signs and verifies, kept current by [`tick`].
@@ -197,55 +154,94 @@ impl KeyStore {
         let set = Arc::new(KeySet::new(signers, published)?);
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = set;
         self.loaded_version.store(version, Ordering::Relaxed);
-        self.next_due
-            .store(next_due(&stored, &self.policy), Ordering::Relaxed);
+        self.next_due.store(
+            key_plan::next_due(&stored, self.policy.rotation_interval),
+            Ordering::Relaxed,
+        );
         Ok(())
     }
 
     /// Runs the lifecycle once, in one transaction. Returns whether anything changed (and
     /// reloads the key set if so).
+    ///
+    /// Keys are generated before the transaction: an RSA key takes from tens of
+    /// milliseconds to seconds, and inside the transaction that would hold SQLite's writer
+    /// lock (or the maintenance row lock on PostgreSQL) and stall every other write. An
+    /// unlocked read says which keys will be needed; under the lock the plan is made again
+    /// and uses them, or, when another maintainer got there first, drops them.
     pub fn maintain(&self, conn: &mut DbConn, now: i64) -> Result<bool, KeyStoreError> {
-        let changed = write_transaction(conn, |conn| {
-            keys::lock_for_maintenance(conn, now)?;
+        let mut fresh = Vec::new();
+        for _ in 0..ATTEMPTS {
             let stored = keys::all(conn)?;
-            let mut changed = false;
-            for alg in ALGORITHMS {
-                changed |= self.maintain_alg(conn, &stored, alg, now)?;
-            }
-            for key in stored.iter().filter(|k| k.state == KeyState::Retired) {
-                if key.drop_after.is_some_and(|t| t <= now) && keys::delete(conn, &key.kid)? {
-                    record(conn, EventKind::KeyDropped, key, now)?;
-                    changed = true;
-                }
-            }
+            let needed = ALGORITHMS
+                .into_iter()
+                .filter(|alg| self.plan(&stored, *alg, now).creates());
+            self.generate(&mut fresh, needed)?;
+            let Some(changed) =
+                write_transaction(conn, |conn| self.maintain_locked(conn, &mut fresh, now))?
+            else {
+                continue;
+            };
             if changed {
-                keys::bump_version(conn)?;
+                self.reload(conn)?;
             }
-            Ok::<_, KeyStoreError>(changed)
-        })?;
-        if changed {
-            self.reload(conn)?;
+            return Ok(changed);
         }
-        Ok(changed)
+        Err(KeyStoreError::Busy)
     }
 
-    fn maintain_alg(
+    fn plan<'a>(&self, stored: &'a [StoredKey], alg: SigningAlg, now: i64) -> Step<'a> {
+        key_plan::plan(stored, alg, self.policy.rotation_interval, now)
+    }
+
+    /// The maintenance transaction. `None`: a key it needs was not generated (the store
+    /// changed since the unlocked read); nothing was changed.
+    fn maintain_locked(
         &self,
         conn: &mut DbConn,
-        stored: &[StoredKey],
+        fresh: &mut Vec<KeyMaterial>,
+        now: i64,
+    ) -> Result<Option<bool>, KeyStoreError> {
+        keys::lock_for_maintenance(conn, now)?;
+        let stored = keys::all(conn)?;
+        let steps: Vec<(SigningAlg, Step<'_>)> = ALGORITHMS
+            .into_iter()
+            .map(|alg| (alg, self.plan(&stored, alg, now)))
+            .collect();
+        if steps
+            .iter()
+            .any(|(alg, step)| step.creates() && !fresh.iter().any(|m| m.alg == *alg))
+        {
+            return Ok(None);
+        }
+        let mut changed = false;
+        for (alg, step) in steps {
+            changed |= self.apply(conn, fresh, alg, step, now)?;
+        }
+        for key in stored.iter().filter(|k| k.state == KeyState::Retired) {
+            if key.drop_after.is_some_and(|t| t <= now) && keys::delete(conn, &key.kid)? {
+                record(conn, EventKind::KeyDropped, key, now)?;
+                changed = true;
+            }
+        }
+        if changed {
+            keys::bump_version(conn)?;
+        }
+        Ok(Some(changed))
+    }
+
+    fn apply(
+        &self,
+        conn: &mut DbConn,
+        fresh: &mut Vec<KeyMaterial>,
         alg: SigningAlg,
+        step: Step<'_>,
         now: i64,
     ) -> Result<bool, KeyStoreError> {
-        let active = stored
-            .iter()
-            .find(|k| k.alg == alg && k.state == KeyState::Active);
-        let next = stored
-            .iter()
-            .find(|k| k.alg == alg && k.state == KeyState::Next);
-        match (active, next) {
-            // The next key has been published long enough: it takes over.
-            (active, Some(next)) if next.activate_after <= now || active.is_none() => {
-                if let Some(old) = active {
+        match step {
+            Step::Nothing => Ok(false),
+            Step::Activate { next, old } => {
+                if let Some(old) = old {
                     let drop_after = now + self.policy.retired_lifetime;
                     if keys::retire(conn, &old.kid, now, drop_after)? {
                         record(conn, EventKind::KeyRetired, old, now)?;
@@ -256,91 +252,106 @@ impl KeyStore {
                 }
                 Ok(true)
             }
-            // First start: nothing to publish ahead of, the key is active at once.
-            (None, None) => {
-                let key = self.create(conn, alg, KeyState::Active, now, now)?;
+            Step::CreateActive => {
+                let key = self.store(conn, take(fresh, alg)?, KeyState::Active, now, now)?;
                 record(conn, EventKind::KeyCreated, &key, now)?;
                 record(conn, EventKind::KeyActivated, &key, now)?;
                 Ok(true)
             }
-            // The rotation schedule: time for a successor.
-            (Some(active), None)
-                if active.activated_at.unwrap_or(active.created_at)
-                    + self.policy.rotation_interval
-                    <= now =>
-            {
-                let key = self.create(
-                    conn,
-                    alg,
-                    KeyState::Next,
-                    now + self.policy.publish_ahead,
-                    now,
-                )?;
+            Step::CreateNext => {
+                let activate_after = now + self.policy.publish_ahead;
+                let key =
+                    self.store(conn, take(fresh, alg)?, KeyState::Next, activate_after, now)?;
                 record(conn, EventKind::KeyCreated, &key, now)?;
                 Ok(true)
             }
-            _ => Ok(false),
         }
     }
 
     /// `ferrid keys rotate`: a next key for every algorithm that has none, published at once
     /// and active after `publish_ahead`. Returns the new kids (empty when a rotation is
-    /// already under way).
+    /// already under way). Keys are generated before the transaction, as in [`maintain`].
+    ///
+    /// [`maintain`]: KeyStore::maintain
     pub fn rotate(&self, conn: &mut DbConn, now: i64) -> Result<Vec<String>, KeyStoreError> {
-        let created = write_transaction(conn, |conn| {
-            keys::lock_for_maintenance(conn, now)?;
+        let mut fresh = Vec::new();
+        for _ in 0..ATTEMPTS {
             let stored = keys::all(conn)?;
-            let mut created = Vec::new();
-            for alg in ALGORITHMS {
-                if stored
-                    .iter()
-                    .any(|k| k.alg == alg && k.state == KeyState::Next)
-                {
-                    continue;
-                }
-                let key = self.create(
-                    conn,
-                    alg,
-                    KeyState::Next,
-                    now + self.policy.publish_ahead,
-                    now,
-                )?;
-                audit::record(
-                    conn,
-                    &Event::new(EventKind::KeyCreated).detail(&format!(
-                        "{} {} (manual rotation)",
-                        key.alg.as_str(),
-                        key.kid
-                    )),
-                    now,
-                )?;
-                created.push(key.kid);
+            self.generate(&mut fresh, key_plan::without_next(&stored))?;
+            if let Some(created) =
+                write_transaction(conn, |conn| self.rotate_locked(conn, &mut fresh, now))?
+            {
+                self.reload(conn)?;
+                return Ok(created);
             }
-            if !created.is_empty() {
-                keys::bump_version(conn)?;
-            }
-            Ok::<_, KeyStoreError>(created)
-        })?;
-        self.reload(conn)?;
-        Ok(created)
+        }
+        Err(KeyStoreError::Busy)
     }
 
-    fn create(
+    /// The rotation transaction; `None` when a key it needs was not generated.
+    fn rotate_locked(
         &self,
         conn: &mut DbConn,
-        alg: SigningAlg,
+        fresh: &mut Vec<KeyMaterial>,
+        now: i64,
+    ) -> Result<Option<Vec<String>>, KeyStoreError> {
+        keys::lock_for_maintenance(conn, now)?;
+        let needed = key_plan::without_next(&keys::all(conn)?);
+        if needed
+            .iter()
+            .any(|alg| !fresh.iter().any(|m| m.alg == *alg))
+        {
+            return Ok(None);
+        }
+        let mut created = Vec::new();
+        for alg in needed {
+            let activate_after = now + self.policy.publish_ahead;
+            let key = self.store(conn, take(fresh, alg)?, KeyState::Next, activate_after, now)?;
+            let detail = format!("{} {} (manual rotation)", key.alg.as_str(), key.kid);
+            audit::record(
+                conn,
+                &Event::new(EventKind::KeyCreated).detail(&detail),
+                now,
+            )?;
+            created.push(key.kid);
+        }
+        if !created.is_empty() {
+            keys::bump_version(conn)?;
+        }
+        Ok(Some(created))
+    }
+
+    /// Generates a key for each of `algs` that has none waiting in `fresh`. No database
+    /// work happens meanwhile.
+    fn generate(
+        &self,
+        fresh: &mut Vec<KeyMaterial>,
+        algs: impl IntoIterator<Item = SigningAlg>,
+    ) -> Result<(), KeyStoreError> {
+        for alg in algs {
+            if !fresh.iter().any(|m| m.alg == alg) {
+                fresh.push(signing_key::generate(alg, self.policy.rsa_bits)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Seals a generated key under the master key and inserts it.
+    fn store(
+        &self,
+        conn: &mut DbConn,
+        material: KeyMaterial,
         state: KeyState,
         activate_after: i64,
         now: i64,
     ) -> Result<StoredKey, KeyStoreError> {
-        let material = signing_key::generate(alg, self.policy.rsa_bits)?;
         // The kid is the associated data: a sealed key copied onto another row won't open.
         let sealed = self
             .master
             .seal(&material.private_pem, material.kid.as_bytes());
         let key = StoredKey {
             kid: material.kid,
-            alg,
+            alg: material.alg,
             public_jwk: material.public_jwk,
             sealed_private_key: STANDARD.encode(sealed),
             state,
@@ -353,6 +364,19 @@ impl KeyStore {
         keys::insert(conn, &key)?;
         Ok(key)
     }
+}
+
+/// How many times maintenance re-plans when the store changed between its unlocked read
+/// and its lock. Plans only shrink as other maintainers work, so two rounds suffice.
+const ATTEMPTS: usize = 3;
+
+/// The generated key for `alg` (checked to be there before anything was changed).
+fn take(fresh: &mut Vec<KeyMaterial>, alg: SigningAlg) -> Result<KeyMaterial, KeyStoreError> {
+    let at = fresh
+        .iter()
+        .position(|m| m.alg == alg)
+        .ok_or(KeyStoreError::Busy)?;
+    Ok(fresh.swap_remove(at))
 }
 
 fn unseal(master: &MasterKey, key: &StoredKey) -> Result<Vec<u8>, KeyStoreError> {
@@ -376,30 +400,4 @@ fn record(
     let detail = format!("{} {}", key.alg.as_str(), key.kid);
     audit::record(conn, &Event::new(kind).detail(&detail), now)?;
     Ok(())
-}
-
-/// When maintenance next has work: a next key to activate, a rotation due, a key to drop.
-fn next_due(stored: &[StoredKey], policy: &KeyPolicy) -> i64 {
-    let mut due = i64::MAX;
-    for key in stored {
-        let t = match key.state {
-            KeyState::Next => key.activate_after,
-            KeyState::Active => {
-                key.activated_at.unwrap_or(key.created_at) + policy.rotation_interval
-            }
-            KeyState::Retired => key.drop_after.unwrap_or(i64::MAX),
-        };
-        due = due.min(t);
-    }
-    // A store missing a key for some algorithm needs maintenance at once.
-    let complete = ALGORITHMS.iter().all(|alg| {
-        stored
-            .iter()
-            .any(|k| k.alg == *alg && k.state == KeyState::Active)
-    });
-    if complete {
-        due
-    } else {
-        i64::MIN
-    }
 }

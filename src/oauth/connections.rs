@@ -5,7 +5,7 @@ use super::OAuthError;
 use crate::domain::ClientId;
 use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
-use crate::store::{clients, grants, StoreError};
+use crate::store::{clients, grants, write_transaction, StoreError};
 
 /// One connected application, for the account page.
 #[derive(Clone, Debug)]
@@ -50,16 +50,23 @@ pub fn withdraw(
         return Ok(());
     };
     let mut conn = state.pool.get().map_err(StoreError::from)?;
-    grants::withdraw_consent(&mut conn, user_id, &client_id)?;
-    let revoked = grants::revoke_grants_of(&mut conn, user_id, &client_id, now)?;
-    let detail = format!("client {client_id}: consent withdrawn, {revoked} grant(s) revoked");
-    audit::record(
-        &mut conn,
-        &Event::new(EventKind::ConsentWithdrawn)
-            .user(user_id)
-            .ip(ip)
-            .detail(&detail),
-        now,
-    )?;
+    // One transaction, codes first: a code exchange racing with this either redeemed its
+    // code before (and its grant is revoked below) or finds the code gone.
+    write_transaction::<_, StoreError>(&mut conn, |conn| {
+        let codes = grants::delete_unredeemed_codes(conn, user_id, Some(&client_id))?;
+        grants::withdraw_consent(conn, user_id, &client_id)?;
+        let revoked = grants::revoke_grants_of(conn, user_id, &client_id, now)?;
+        let detail = format!(
+            "client {client_id}: consent withdrawn, {revoked} grant(s) revoked, {codes} unredeemed code(s) deleted"
+        );
+        audit::record(
+            conn,
+            &Event::new(EventKind::ConsentWithdrawn)
+                .user(user_id)
+                .ip(ip)
+                .detail(&detail),
+            now,
+        )
+    })?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::store::StoreError;
 
 mod authorization_code;
 mod client_credentials;
+mod refresh_rule;
 mod refresh_token;
 
 /// The form as posted (RFC 6749 §4.1.3, §6, §4.4). Flat, so a repeated parameter is

@@ -17,6 +17,8 @@ pub enum EventKind {
     FirstAdminCreated,
     CodeReplayed,
     RefreshTokenReused,
+    /// A just-rotated refresh token retried within `tokens.refresh_reuse_grace`.
+    RefreshTokenRetried,
     TokenRefreshed,
     TokenRevoked,
     ConsentWithdrawn,
@@ -38,6 +40,7 @@ impl EventKind {
             EventKind::FirstAdminCreated => "setup.first_admin",
             EventKind::CodeReplayed => "token.code_replayed",
             EventKind::RefreshTokenReused => "token.refresh_reused",
+            EventKind::RefreshTokenRetried => "token.refresh_retried",
             EventKind::TokenRefreshed => "token.refreshed",
             EventKind::TokenRevoked => "token.revoked",
             EventKind::ConsentWithdrawn => "consent.withdrawn",

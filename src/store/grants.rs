@@ -262,6 +262,24 @@ pub fn burn_code(conn: &mut DbConn, code_hash: &TokenHash, now: i64) -> Result<(
     Ok(())
 }
 
+/// Deletes the user's unredeemed codes, for one client or (`None`) all of them: what
+/// withdrawing consent and disabling the user do, so no code issued before can still be
+/// exchanged. Redeemed codes stay, so a replay is still recognised.
+pub fn delete_unredeemed_codes(
+    conn: &mut DbConn,
+    user_id: &str,
+    client_id: Option<&ClientId>,
+) -> Result<usize, StoreError> {
+    let mut query = diesel::delete(authorization_codes::table)
+        .filter(authorization_codes::user_id.eq(user_id))
+        .filter(authorization_codes::used_at.is_null())
+        .into_boxed();
+    if let Some(client_id) = client_id {
+        query = query.filter(authorization_codes::client_id.eq(client_id.as_str()));
+    }
+    Ok(query.execute(conn)?)
+}
+
 // ---- grants ----------------------------------------------------------------------------
 
 #[derive(Clone, Debug)]

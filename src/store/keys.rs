@@ -34,7 +34,7 @@ impl KeyState {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredKey {
     pub kid: String,
     pub alg: SigningAlg,

@@ -182,5 +182,7 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
+        successor_hash -> Nullable<Text>,
+        superseded_at -> Nullable<BigInt>,
     }
 }

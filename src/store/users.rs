@@ -164,33 +164,54 @@ pub fn find_with_profile(
     Ok(row.map(|(u, p)| (u.into_user().0, p)))
 }
 
+/// Saves the profile in one statement, so no other write falls between the check of the old
+/// number and the new values (two statements let a concurrent save see a half-written row).
 pub fn update_profile(
     conn: &mut DbConn,
     id: &str,
     profile: &Profile,
     now: i64,
 ) -> Result<(), StoreError> {
-    // A changed number is no longer the one that was verified.
-    diesel::update(
-        users::table
-            .find(id)
-            .filter(users::phone_number.ne(&profile.phone_number)),
-    )
-    .set(users::phone_number_verified.eq(false))
-    .execute(conn)?;
     diesel::update(users::table.find(id))
-        .set((
-            users::name.eq(&profile.name),
-            users::given_name.eq(&profile.given_name),
-            users::family_name.eq(&profile.family_name),
-            users::phone_number.eq(&profile.phone_number),
-            users::street_address.eq(&profile.street_address),
-            users::locality.eq(&profile.locality),
-            users::region.eq(&profile.region),
-            users::postal_code.eq(&profile.postal_code),
-            users::country.eq(&profile.country),
-            users::updated_at.eq(now),
-        ))
+        .set(
+            (
+                // A changed number is no longer the one that was verified. (SET expressions
+                // read the row as it was before the update, on both databases.)
+                users::phone_number_verified
+                    .eq(users::phone_number_verified
+                        .and(users::phone_number.eq(&profile.phone_number))),
+                users::name.eq(&profile.name),
+                users::given_name.eq(&profile.given_name),
+                users::family_name.eq(&profile.family_name),
+                users::phone_number.eq(&profile.phone_number),
+                users::street_address.eq(&profile.street_address),
+                users::locality.eq(&profile.locality),
+                users::region.eq(&profile.region),
+                users::postal_code.eq(&profile.postal_code),
+                users::country.eq(&profile.country),
+                users::updated_at.eq(now),
+            ),
+        )
         .execute(conn)?;
     Ok(())
+}
+
+/// Disables or re-enables a user (the console and the CLI call this). Disabling also deletes
+/// the user's unredeemed authorization codes, in the same transaction, so no code issued
+/// before can be exchanged. Returns false when there is no such user.
+pub fn set_disabled(
+    conn: &mut DbConn,
+    id: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<bool, StoreError> {
+    super::write_transaction::<_, StoreError>(conn, |conn| {
+        let n = diesel::update(users::table.find(id))
+            .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
+            .execute(conn)?;
+        if disabled && n == 1 {
+            super::grants::delete_unredeemed_codes(conn, id, None)?;
+        }
+        Ok(n == 1)
+    })
 }

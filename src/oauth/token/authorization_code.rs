@@ -106,25 +106,35 @@ pub fn exchange(
         return refuse(conn, invalid());
     }
     let scope = ScopeSet::parse(&code_grant.scope).map_err(|_| invalid())?;
+    // The consent the code was issued under must still stand: withdrawing it deletes the
+    // user's unredeemed codes, and this catches a code minted while that ran.
+    if !client.skip_consent {
+        let consented = grants::consented_scope(conn, &user.id, &client.client_id)?;
+        if !consented.is_some_and(|c| scope.is_subset(&c)) {
+            return refuse(
+                conn,
+                OAuthError::invalid_grant("the user withdrew consent for this client"),
+            );
+        }
+    }
+    let grant_id = random_id();
     let refresh = offers_refresh(client, &scope).then(|| {
-        let token = SecretToken::generate();
-        let row = RefreshToken {
-            grant_id: String::new(),
-            client_id: code_grant.client_id.clone(),
-            user_id: user.id.clone(),
-            scope: code_grant.scope.clone(),
-            created_at: now,
-            expires_at: now + state.settings.tokens.refresh_token_lifetime,
-            used_at: None,
-        };
-        (token, row)
+        let row = RefreshToken::issue(
+            &grant_id,
+            &code_grant.client_id,
+            &user.id,
+            &code_grant.scope,
+            now,
+            state.settings.tokens.refresh_token_lifetime,
+        );
+        (SecretToken::generate(), row)
     });
     let tokens_expire = refresh
         .as_ref()
         .map_or(0, |(_, row)| row.expires_at)
         .max(now + state.settings.tokens.access_token_lifetime);
     let grant = Grant {
-        id: random_id(),
+        id: grant_id,
         client_id: code_grant.client_id.clone(),
         user_id: user.id.clone(),
         scope: code_grant.scope.clone(),
@@ -159,17 +169,21 @@ pub fn exchange(
             access.expires_at,
         )?;
         if let Some((token, row)) = &refresh {
-            let row = RefreshToken {
-                grant_id: grant.id.clone(),
-                ..row.clone()
-            };
-            tokens::insert_refresh_token(conn, &token.hash(), &row)?;
+            tokens::insert_refresh_token(conn, &token.hash(), row)?;
         }
         Ok(true)
     })?;
     if !redeemed {
-        let winner = grants::find_code(conn, &hash)?.and_then(|c| c.grant_id);
-        revoke_replayed(conn, winner.as_deref(), client.client_id.as_str(), now)?;
+        // Redeemed by a concurrent request: a replay. Gone or expired meanwhile (consent
+        // withdrawn, user disabled): simply invalid.
+        if let Some(winner) = grants::find_code(conn, &hash)?.filter(|c| c.used_at.is_some()) {
+            revoke_replayed(
+                conn,
+                winner.grant_id.as_deref(),
+                client.client_id.as_str(),
+                now,
+            )?;
+        }
         return Err(invalid());
     }
 

@@ -1,17 +1,26 @@
-//! grant_type=refresh_token (RFC 6749 §6), rotated at every use with reuse detection
-//! (RFC 9700 §4.14.2): the presented token dies, a new one is issued in the same family (the
-//! grant); presenting a dead one again revokes the family, refresh and access tokens alike.
+//! grant_type=refresh_token (RFC 6749 §6): the reads and writes around the refresh rule
+//! (`refresh_rule::decide`). A first look without locks refuses dead tokens early; then one
+//! write transaction locks the presented token's row, reads it again, decides and applies
+//! the decision, so requests presenting one token run one after another on both databases:
+//! a concurrent duplicate is a retry, never a second live successor nor a false reuse.
 
+use super::refresh_rule::{decide, Decision, Presented};
 use super::{id_token_for, IdTokenInput, TokenResponse};
-use crate::crypto::token::SecretToken;
+use crate::crypto::token::{SecretToken, TokenHash};
 use crate::domain::{GrantType, ScopeSet};
-use crate::oauth::issue::{self, AccessTokenClaims};
+use crate::oauth::issue::{self, AccessToken, AccessTokenClaims};
 use crate::oauth::OAuthError;
 use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::clients::Client;
+use crate::store::grants::{self, Grant};
 use crate::store::tokens::{self, RefreshToken};
-use crate::store::{grants, users, write_transaction, DbConn, StoreError};
+use crate::store::users::{self, Profile, User};
+use crate::store::{write_transaction, DbConn, StoreError};
+
+fn invalid() -> OAuthError {
+    OAuthError::invalid_grant("the refresh token is invalid, expired or revoked")
+}
 
 pub fn refresh(
     state: &AppState,
@@ -26,37 +35,105 @@ pub fn refresh(
             "this client may not use the refresh_token grant",
         ));
     }
-    let invalid = || OAuthError::invalid_grant("the refresh token is invalid, expired or revoked");
-    let token = SecretToken::from_presented(presented).ok_or_else(invalid)?;
-    let hash = token.hash();
-    let stored = tokens::find_refresh_token(conn, &hash)?.ok_or_else(invalid)?;
-    // Bound to its client (RFC 6749 §6): another client learns nothing and changes nothing.
-    if stored.client_id != client.client_id.as_str() {
+    let hash = SecretToken::from_presented(presented)
+        .ok_or_else(invalid)?
+        .hash();
+    let grace = state.settings.tokens.refresh_reuse_grace;
+    // A token only ever gets deader: a refusal seen without the lock stands.
+    let Some((stored, grant, view)) = look(conn, &hash, client)? else {
+        return Err(invalid());
+    };
+    if decide(&view, grace, now) == Decision::Refuse {
         return Err(invalid());
     }
-    if stored.used_at.is_some() {
-        // A rotated token came back: one of its two holders is an attacker. Revoke the family.
-        if grants::revoke_grant(conn, &stored.grant_id, now)? {
-            let detail = format!(
-                "client {}: rotated refresh token reused; token family revoked",
-                client.client_id
-            );
-            audit::record(
-                conn,
-                &Event::new(EventKind::RefreshTokenReused)
-                    .user(&stored.user_id)
-                    .detail(&detail),
-                now,
-            )?;
+    // Everything slow (reads, signing) before the write transaction. Its refusals (a
+    // disabled user, withdrawn consent, a wider scope) count only if the token is to be
+    // exchanged: a reuse revokes the family regardless.
+    let prepared = grant
+        .ok_or_else(invalid)
+        .and_then(|grant| prepare(state, conn, client, &stored, grant, scope, now));
+    let outcome = write_transaction::<_, StoreError>(conn, |conn| {
+        apply(state, conn, client, &hash, prepared.as_ref().ok(), now)
+    })?;
+    match outcome {
+        Outcome::Issued => {}
+        Outcome::Refused => return Err(invalid()),
+        Outcome::Unprepared => return Err(prepared.err().unwrap_or_else(invalid)),
+    }
+    let p = prepared?;
+    let id_token = id_token_for(
+        state,
+        IdTokenInput {
+            client,
+            user: &p.user,
+            profile: &p.profile,
+            scope: &p.scope,
+            claims: p.grant.claims.as_deref(),
+            auth_time: p.grant.auth_time,
+            // OIDC Core §12.2: no nonce in a refreshed ID token.
+            nonce: None,
+            access_token: &p.access.jwt,
+        },
+        now,
+    )?;
+    Ok(TokenResponse {
+        expires_in: p.access.expires_at - now,
+        access_token: p.access.jwt,
+        token_type: "Bearer",
+        id_token,
+        refresh_token: Some(p.next.as_str().to_string()),
+        scope: p.scope_text,
+    })
+}
+
+/// The presented token, its grant, and what the rule needs to know of them.
+fn look(
+    conn: &mut DbConn,
+    hash: &TokenHash,
+    client: &Client,
+) -> Result<Option<(RefreshToken, Option<Grant>, Presented)>, StoreError> {
+    let Some(stored) = tokens::find_refresh_token(conn, hash)? else {
+        return Ok(None);
+    };
+    let grant = grants::find_grant(conn, &stored.grant_id)?;
+    let successor_alive = match (&stored.used_at, &stored.successor) {
+        (Some(_), Some(successor)) => {
+            tokens::find_refresh_token(conn, successor)?.is_some_and(|s| s.used_at.is_none())
         }
-        return Err(invalid());
-    }
-    if stored.expires_at <= now {
-        return Err(invalid());
-    }
-    let grant = grants::find_grant(conn, &stored.grant_id)?
-        .filter(|g| g.revoked_at.is_none())
-        .ok_or_else(invalid)?;
+        _ => false,
+    };
+    let view = Presented {
+        same_client: stored.client_id == client.client_id.as_str(),
+        expires_at: stored.expires_at,
+        used_at: stored.used_at,
+        superseded: stored.superseded_at.is_some(),
+        successor_alive,
+        grant_revoked: grant.as_ref().is_none_or(|g| g.revoked_at.is_some()),
+    };
+    Ok(Some((stored, grant, view)))
+}
+
+/// What an exchange hands out, made ready outside the write transaction.
+struct Prepared {
+    user: User,
+    profile: Profile,
+    grant: Grant,
+    scope: ScopeSet,
+    scope_text: String,
+    access: AccessToken,
+    next: SecretToken,
+    next_row: RefreshToken,
+}
+
+fn prepare(
+    state: &AppState,
+    conn: &mut DbConn,
+    client: &Client,
+    stored: &RefreshToken,
+    grant: Grant,
+    scope: Option<&str>,
+    now: i64,
+) -> Result<Prepared, OAuthError> {
     let Some((user, profile)) = users::find_with_profile(conn, &stored.user_id)? else {
         return Err(invalid());
     };
@@ -96,63 +173,137 @@ pub fn refresh(
         },
         now,
     )?;
-    let next = SecretToken::generate();
-    let next_row = RefreshToken {
-        grant_id: grant.id.clone(),
-        client_id: stored.client_id.clone(),
-        user_id: user.id.clone(),
-        scope: scope_text.clone(),
-        created_at: now,
-        expires_at: now + state.settings.tokens.refresh_token_lifetime,
-        used_at: None,
+    let next_row = RefreshToken::issue(
+        &grant.id,
+        &stored.client_id,
+        &user.id,
+        &scope_text,
+        now,
+        state.settings.tokens.refresh_token_lifetime,
+    );
+    Ok(Prepared {
+        user,
+        profile,
+        grant,
+        scope,
+        scope_text,
+        access,
+        next: SecretToken::generate(),
+        next_row,
+    })
+}
+
+enum Outcome {
+    /// The prepared tokens were stored: hand them out.
+    Issued,
+    /// Refused, or a reuse that revoked the family.
+    Refused,
+    /// To be exchanged, but the preparation refused it (its error is the answer).
+    Unprepared,
+}
+
+/// Inside the write transaction: lock, look again, decide, apply.
+fn apply(
+    state: &AppState,
+    conn: &mut DbConn,
+    client: &Client,
+    hash: &TokenHash,
+    prepared: Option<&Prepared>,
+    now: i64,
+) -> Result<Outcome, StoreError> {
+    if !tokens::lock_refresh_token(conn, hash)? {
+        return Ok(Outcome::Refused);
+    }
+    let Some((stored, _, view)) = look(conn, hash, client)? else {
+        return Ok(Outcome::Refused);
     };
-    let rotated = write_transaction::<_, StoreError>(conn, |conn| {
-        if !tokens::use_refresh_token(conn, &hash, now)? {
+    let decision = decide(&view, state.settings.tokens.refresh_reuse_grace, now);
+    let p = match (decision, prepared) {
+        (Decision::Refuse, _) => return Ok(Outcome::Refused),
+        (Decision::Reuse, _) => {
+            revoke_family(conn, &stored, client, now)?;
+            return Ok(Outcome::Refused);
+        }
+        (Decision::Rotate | Decision::Retry, None) => return Ok(Outcome::Unprepared),
+        (Decision::Rotate | Decision::Retry, Some(p)) => p,
+    };
+    if store_exchange(conn, client, hash, &stored, decision, p, now)? {
+        Ok(Outcome::Issued)
+    } else {
+        Ok(Outcome::Refused)
+    }
+}
+
+/// Writes a rotation or a retry. Returns false if it turned out not to be one.
+fn store_exchange(
+    conn: &mut DbConn,
+    client: &Client,
+    hash: &TokenHash,
+    stored: &RefreshToken,
+    decision: Decision,
+    p: &Prepared,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let next = p.next.hash();
+    let (kind, detail) = if decision == Decision::Rotate {
+        if !tokens::rotate_refresh_token(conn, hash, &next, now)? {
             return Ok(false);
         }
-        tokens::insert_refresh_token(conn, &next.hash(), &next_row)?;
-        tokens::record_access_token(
-            conn,
-            &access.jti,
-            Some(&grant.id),
-            client.client_id.as_str(),
-            access.expires_at,
-        )?;
-        grants::extend_grant(conn, &grant.id, next_row.expires_at)?;
-        audit::record(
-            conn,
-            &Event::new(EventKind::TokenRefreshed)
-                .user(&user.id)
-                .detail(client.client_id.as_str()),
-            now,
-        )?;
-        Ok(true)
-    })?;
-    if !rotated {
-        // Another request with the same token won the race.
-        return Err(invalid());
-    }
-    let id_token = id_token_for(
-        state,
-        IdTokenInput {
-            client,
-            user: &user,
-            profile: &profile,
-            scope: &scope,
-            claims: grant.claims.as_deref(),
-            auth_time: grant.auth_time,
-            // OIDC Core §12.2: no nonce in a refreshed ID token.
-            nonce: None,
-            access_token: &access.jwt,
-        },
+        (EventKind::TokenRefreshed, client.client_id.to_string())
+    } else {
+        // The lock serializes requests presenting this token, not a use of its successor:
+        // if that came first, the client had moved on and this retry is a real reuse.
+        let Some(previous) = stored.successor.as_ref() else {
+            return Ok(false);
+        };
+        if !tokens::supersede_refresh_token(conn, previous, now)? {
+            revoke_family(conn, stored, client, now)?;
+            return Ok(false);
+        }
+        tokens::replace_successor(conn, hash, previous, &next)?;
+        let detail = format!(
+            "client {}: rotated refresh token retried within the grace; its earlier successor revoked",
+            client.client_id
+        );
+        (EventKind::RefreshTokenRetried, detail)
+    };
+    tokens::insert_refresh_token(conn, &next, &p.next_row)?;
+    tokens::record_access_token(
+        conn,
+        &p.access.jti,
+        Some(&p.grant.id),
+        client.client_id.as_str(),
+        p.access.expires_at,
+    )?;
+    grants::extend_grant(conn, &p.grant.id, p.next_row.expires_at)?;
+    audit::record(
+        conn,
+        &Event::new(kind).user(&p.user.id).detail(&detail),
         now,
     )?;
-    Ok(TokenResponse {
-        access_token: access.jwt,
-        token_type: "Bearer",
-        expires_in: access.expires_at - now,
-        id_token,
-        refresh_token: Some(next.as_str().to_string()),
-        scope: scope_text,
-    })
+    Ok(true)
+}
+
+/// A rotated token came back: one of its holders is an attacker. Revoke the family,
+/// refresh and access tokens alike (RFC 9700 §4.14.2).
+fn revoke_family(
+    conn: &mut DbConn,
+    stored: &RefreshToken,
+    client: &Client,
+    now: i64,
+) -> Result<(), StoreError> {
+    if grants::revoke_grant(conn, &stored.grant_id, now)? {
+        let detail = format!(
+            "client {}: rotated refresh token reused; token family revoked",
+            client.client_id
+        );
+        audit::record(
+            conn,
+            &Event::new(EventKind::RefreshTokenReused)
+                .user(&stored.user_id)
+                .detail(&detail),
+            now,
+        )?;
+    }
+    Ok(())
 }

@@ -1,0 +1,209 @@
+//! The refresh rule, as a pure decision over what the store holds at one moment.
+//!
+//! Refresh tokens rotate at every use (RFC 6749 §6, RFC 9700 §4.14.2): the presented token
+//! dies and a successor is issued in the same family (the grant). A rotated token coming
+//! back means two parties hold it, so the family is revoked — except a retry: a client whose
+//! answer was lost (timeout, proxy reset, crash after commit) can only retry with the token
+//! it has. Within `tokens.refresh_reuse_grace` seconds of the rotation, the same client
+//! presenting the just-rotated token gets a new successor and the earlier successor dies, so
+//! exactly one token of the family is alive at every moment (as Okta's and Auth0's grace
+//! periods do). If that successor was already used, the client moved on and the retry is a
+//! real reuse.
+
+/// The presented token and its family, as read under the token's lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Presented {
+    /// The presenting client is the one the token was issued to.
+    pub same_client: bool,
+    pub expires_at: i64,
+    /// When it was rotated (or superseded).
+    pub used_at: Option<i64>,
+    /// A retry of its predecessor killed it before it was used.
+    pub superseded: bool,
+    /// The successor it was last exchanged for has not been used (nor superseded).
+    pub successor_alive: bool,
+    /// The grant (the family) is revoked or gone.
+    pub grant_revoked: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// A live token: it dies, a successor is issued.
+    Rotate,
+    /// A retry of the just-rotated token: its successor dies, a new one is issued.
+    Retry,
+    /// A rotated token presented again outside the rule: revoke the family.
+    Reuse,
+    /// Refused with nothing to do: unknown to this client, expired, or already dead.
+    Refuse,
+}
+
+pub fn decide(token: &Presented, grace: i64, now: i64) -> Decision {
+    // Nothing is left to protect in a revoked family; a superseded token's answer was lost
+    // and retried, so presenting it shows no theft (the family's live token is elsewhere).
+    if token.grant_revoked || token.superseded {
+        return Decision::Refuse;
+    }
+    match token.used_at {
+        Some(rotated_at)
+            if token.same_client
+                && token.successor_alive
+                && grace > 0
+                && now < rotated_at.saturating_add(grace) =>
+        {
+            Decision::Retry
+        }
+        // RFC 9700 §4.14.2: whoever presents it — the token leaked.
+        Some(_) => Decision::Reuse,
+        // RFC 6749 §6: bound to its client; another client learns nothing, changes nothing.
+        None if !token.same_client || token.expires_at <= now => Decision::Refuse,
+        None => Decision::Rotate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+    const GRACE: i64 = 30;
+
+    fn fresh() -> Presented {
+        Presented {
+            same_client: true,
+            expires_at: NOW + 3600,
+            used_at: None,
+            superseded: false,
+            successor_alive: false,
+            grant_revoked: false,
+        }
+    }
+
+    /// Rotated `ago` seconds before NOW; its successor unused.
+    fn rotated(ago: i64) -> Presented {
+        Presented {
+            used_at: Some(NOW - ago),
+            successor_alive: true,
+            ..fresh()
+        }
+    }
+
+    #[test]
+    fn the_refresh_rule() {
+        let cases: &[(&str, Presented, i64, Decision)] = &[
+            // RFC 6749 §6: a live token of this client rotates.
+            ("fresh", fresh(), GRACE, Decision::Rotate),
+            ("fresh, grace off", fresh(), 0, Decision::Rotate),
+            // The lost answer: same client, within the grace, successor unused.
+            (
+                "used just now, same client",
+                rotated(0),
+                GRACE,
+                Decision::Retry,
+            ),
+            (
+                "used within grace, same client",
+                rotated(29),
+                GRACE,
+                Decision::Retry,
+            ),
+            // RFC 9700 §4.14.2: reuse revokes the family.
+            (
+                "used at the end of the grace",
+                rotated(30),
+                GRACE,
+                Decision::Reuse,
+            ),
+            ("used after grace", rotated(31), GRACE, Decision::Reuse),
+            ("used, grace 0", rotated(0), 0, Decision::Reuse),
+            (
+                "used within grace, other client",
+                Presented {
+                    same_client: false,
+                    ..rotated(1)
+                },
+                GRACE,
+                Decision::Reuse,
+            ),
+            (
+                "used within grace, successor already used (client moved on)",
+                Presented {
+                    successor_alive: false,
+                    ..rotated(1)
+                },
+                GRACE,
+                Decision::Reuse,
+            ),
+            (
+                "used after grace, other client",
+                Presented {
+                    same_client: false,
+                    ..rotated(3600)
+                },
+                GRACE,
+                Decision::Reuse,
+            ),
+            (
+                "used, and expired since",
+                Presented {
+                    expires_at: NOW - 1,
+                    ..rotated(3600)
+                },
+                GRACE,
+                Decision::Reuse,
+            ),
+            // RFC 6749 §6: expired, or another client's: refused, nothing changes.
+            (
+                "expired",
+                Presented {
+                    expires_at: NOW,
+                    ..fresh()
+                },
+                GRACE,
+                Decision::Refuse,
+            ),
+            (
+                "fresh, other client",
+                Presented {
+                    same_client: false,
+                    ..fresh()
+                },
+                GRACE,
+                Decision::Refuse,
+            ),
+            // A revoked family stays revoked; nothing more to do.
+            (
+                "revoked grant, fresh token",
+                Presented {
+                    grant_revoked: true,
+                    ..fresh()
+                },
+                GRACE,
+                Decision::Refuse,
+            ),
+            (
+                "revoked grant, used within grace",
+                Presented {
+                    grant_revoked: true,
+                    ..rotated(1)
+                },
+                GRACE,
+                Decision::Refuse,
+            ),
+            // A successor killed by a retry: dead, but no sign of theft.
+            (
+                "superseded",
+                Presented {
+                    superseded: true,
+                    successor_alive: false,
+                    ..rotated(1)
+                },
+                GRACE,
+                Decision::Refuse,
+            ),
+        ];
+        for (name, token, grace, expected) in cases {
+            assert_eq!(decide(token, *grace, NOW), *expected, "{name}");
+        }
+    }
+}
