@@ -19,6 +19,8 @@ pub enum EventKind {
     RefreshTokenReused,
     /// A just-rotated refresh token retried within `tokens.refresh_reuse_grace`.
     RefreshTokenRetried,
+    /// A refresh token killed by such a retry was presented: refused, the family kept.
+    RefreshTokenSuperseded,
     TokenRefreshed,
     TokenRevoked,
     ConsentWithdrawn,
@@ -41,6 +43,7 @@ impl EventKind {
             EventKind::CodeReplayed => "token.code_replayed",
             EventKind::RefreshTokenReused => "token.refresh_reused",
             EventKind::RefreshTokenRetried => "token.refresh_retried",
+            EventKind::RefreshTokenSuperseded => "token.refresh_superseded",
             EventKind::TokenRefreshed => "token.refreshed",
             EventKind::TokenRevoked => "token.revoked",
             EventKind::ConsentWithdrawn => "consent.withdrawn",

@@ -87,6 +87,7 @@ async fn a_lost_answer_is_retried_within_the_grace(backend: Backend) {
     }
     let kinds = audit_kinds(&app);
     assert_eq!(count(&kinds, "token.refresh_retried"), 1, "{kinds:?}");
+    assert_eq!(count(&kinds, "token.refresh_superseded"), 1, "{kinds:?}");
     assert_eq!(count(&kinds, "token.refresh_reused"), 0, "{kinds:?}");
 }
 

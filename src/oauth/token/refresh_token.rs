@@ -44,6 +44,15 @@ pub fn refresh(
         return Err(invalid());
     };
     if decide(&view, grace, now) == Decision::Refuse {
+        if view.superseded && !view.grant_revoked {
+            // Its answer was meant to be lost. Someone had it after all: worth a trace.
+            let detail = format!(
+                "client {}: refresh token superseded by a retry presented; refused",
+                client.client_id
+            );
+            let event = Event::new(EventKind::RefreshTokenSuperseded);
+            audit::record(conn, &event.user(&stored.user_id).detail(&detail), now)?;
+        }
         return Err(invalid());
     }
     // Everything slow (reads, signing) before the write transaction. Its refusals (a
