@@ -178,27 +178,8 @@ pub(super) fn validate(
             OAuthError::invalid_request("max_age must be a non-negative integer")
         })?),
     };
-    // OIDC Core §5.5: claims the client may not have (RFC 6749 §3.3) are dropped here, so
-    // they are neither shown for consent nor bound to the code.
-    let claims = match params.claims.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(ClaimsRequest::parse(raw)?.allowed_by(&client.scopes))
-            .filter(|c| !c.is_empty())
-            .map(|c| c.to_json()),
-    };
-    let hint_sub = match params.id_token_hint.as_deref() {
-        None | Some("") => None,
-        Some(hint) => Some(
-            issue::verify_id_token_hint(state, hint, now)
-                .filter(|h| h.aud == client.client_id.as_str())
-                .ok_or_else(|| {
-                    OAuthError::invalid_request(
-                        "id_token_hint is not a valid ID token issued to this client",
-                    )
-                })?
-                .sub,
-        ),
-    };
+    let claims = claims_request(client, params)?;
+    let hint_sub = hint_subject(state, client, params, now)?;
     Ok(AuthorizationRequest {
         client_id: client.client_id.as_str().to_string(),
         redirect_uri,
@@ -216,6 +197,39 @@ pub(super) fn validate(
         stale_session: None,
         fresh_login_owed: false,
     })
+}
+
+/// The claims request, normalised. OIDC Core §5.5: claims the client may not have
+/// (RFC 6749 §3.3) are dropped here, so they are neither shown for consent nor bound to the
+/// code.
+fn claims_request(client: &Client, params: &AuthorizeParams) -> Result<Option<String>, OAuthError> {
+    Ok(match params.claims.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(ClaimsRequest::parse(raw)?.allowed_by(&client.scopes))
+            .filter(|c| !c.is_empty())
+            .map(|c| c.to_json()),
+    })
+}
+
+/// The user an `id_token_hint` names (OIDC Core §3.1.2.1): an ID token of ours issued to
+/// this client; another client's, or an access token, is refused.
+fn hint_subject(
+    state: &AppState,
+    client: &Client,
+    params: &AuthorizeParams,
+    now: i64,
+) -> Result<Option<String>, OAuthError> {
+    let Some(hint) = params.id_token_hint.as_deref().filter(|h| !h.is_empty()) else {
+        return Ok(None);
+    };
+    issue::verify_id_token_hint(state, hint, now)
+        .filter(|h| h.aud == client.client_id.as_str())
+        .map(|h| Some(h.sub))
+        .ok_or_else(|| {
+            OAuthError::invalid_request(
+                "id_token_hint is not a valid ID token issued to this client",
+            )
+        })
 }
 
 /// Request objects, response types and modes, and the client's permission to use the flow.
