@@ -25,6 +25,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub tokens: TokenSettings,
     pub rate_limit: RateLimitSettings,
+    pub authorize: AuthorizeSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -112,6 +113,13 @@ pub struct RateLimitSettings {
     /// Keep the counts in Redis (7.0 or later), shared by every replica.
     #[serde(default)]
     pub redis_url: Option<Secret>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizeSettings {
+    /// Authorization requests one client IP may keep waiting for login or consent.
+    pub max_pending_per_ip: i64,
 }
 
 /// A configured secret: never printed, not even by `{:?}`.
@@ -295,6 +303,9 @@ impl Settings {
             || self.rate_limit.window <= 0
         {
             problems.push("rate_limit: limits and window must be positive".into());
+        }
+        if self.authorize.max_pending_per_ip <= 0 {
+            problems.push("authorize.max_pending_per_ip: must be at least 1".into());
         }
         if self.is_production()
             && self.secrets.master_key.is_none()

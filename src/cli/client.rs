@@ -59,6 +59,9 @@ pub struct AddArgs {
     /// A first-party app: do not ask the user for consent.
     #[arg(long)]
     skip_consent: bool,
+    /// Require PKCE (S256) of this confidential client too (always on for public clients).
+    #[arg(long)]
+    require_pkce: bool,
     /// Print {"client_id": ..., "client_secret": ...} only.
     #[arg(long)]
     json: bool,
@@ -88,6 +91,7 @@ fn add(settings: &Settings, args: AddArgs, now: i64) -> Result<(), CliError> {
         auth_method: args.auth_method,
         id_token_alg: args.id_token_alg,
         skip_consent: args.skip_consent,
+        require_pkce: args.require_pkce,
     };
     // `register_client` in two steps, so bad input is refused before the database is even
     // opened (or, for SQLite, created).
@@ -131,8 +135,8 @@ fn registration_error(e: RegistrationError) -> CliError {
     }
 }
 
-/// RFC 7591 §2 client metadata names, plus Ferrid's own `public`, `skip_consent` and
-/// `created_at`. No secret and no hash.
+/// RFC 7591 §2 client metadata names, plus Ferrid's own `public`, `skip_consent`,
+/// `require_pkce` and `created_at`. No secret and no hash.
 #[derive(Serialize)]
 struct Listed<'a> {
     client_id: &'a str,
@@ -145,6 +149,7 @@ struct Listed<'a> {
     scope: String,
     id_token_signed_response_alg: &'a str,
     skip_consent: bool,
+    require_pkce: bool,
     created_at: i64,
 }
 
@@ -165,6 +170,7 @@ impl<'a> From<&'a Client> for Listed<'a> {
             scope: c.scopes.to_string(),
             id_token_signed_response_alg: c.id_token_alg.as_str(),
             skip_consent: c.skip_consent,
+            require_pkce: c.requires_pkce(),
             created_at: c.created_at,
         }
     }

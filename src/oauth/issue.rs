@@ -110,8 +110,41 @@ pub fn id_token(
     if let Some(token) = claims.access_token {
         c.insert("at_hash".into(), at_hash(token).into());
     }
-    sign(state, claims.alg, "JWT", &c)
+    sign(state, claims.alg, ID_TOKEN_TYP, &c)
 }
+
+/// What an `id_token_hint` tells: the user, and the client the ID token was issued to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdTokenHint {
+    pub sub: String,
+    pub aud: String,
+}
+
+/// Verifies an `id_token_hint` (OIDC Core §3.1.2.1; RP-Initiated Logout 1.0 §2): an ID token
+/// we signed, by a key we publish. An access token is not one: ours carry `typ: at+jwt`
+/// (RFC 9068 §2.1) and ID tokens `typ: JWT`, and the header is checked. Expiry is ignored,
+/// as both specs allow: the RP "SHOULD" send the hint even when it has expired. The caller
+/// checks `aud` against what the endpoint expects. `None` for anything else.
+pub fn verify_id_token_hint(state: &AppState, hint: &str, now: i64) -> Option<IdTokenHint> {
+    let validation = Validation {
+        issuer: &state.issuer,
+        audience: None,
+        typ: Some(ID_TOKEN_TYP),
+        leeway_secs: 100 * 365 * 86400,
+    };
+    let claims = state.keys.current().verify(hint, &validation, now).ok()?;
+    let sub = claims.get("sub")?.as_str()?.to_string();
+    // We issue ID tokens to one audience; anything else is not ours.
+    let aud = match claims.get("aud")? {
+        Value::String(a) => a.clone(),
+        Value::Array(a) if a.len() == 1 => a[0].as_str()?.to_string(),
+        _ => return None,
+    };
+    Some(IdTokenHint { sub, aud })
+}
+
+/// The header `typ` of our ID tokens (RFC 7519 §5.1), distinct from access tokens' `at+jwt`.
+const ID_TOKEN_TYP: &str = "JWT";
 
 /// OIDC Core §3.1.3.6: base64url of the left half of the hash of the access token's ASCII,
 /// the hash being the one of the ID token's alg (SHA-256 for both RS256 and ES256).

@@ -27,6 +27,9 @@ pub struct NewClientRequest {
     pub auth_method: Option<String>,
     pub id_token_alg: Option<String>,
     pub skip_consent: bool,
+    /// Require PKCE of this client even though it is confidential (always on for public
+    /// clients).
+    pub require_pkce: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +188,7 @@ pub fn build_client(
         auth_method,
         id_token_alg,
         skip_consent: request.skip_consent,
+        require_pkce: request.require_pkce || request.public,
         secret_hash: secret.as_ref().map(SecretToken::hash),
         created_at: now,
     };
@@ -259,7 +263,7 @@ mod tests {
         );
         assert_eq!(client.scopes.to_string(), DEFAULT_SCOPES);
         assert_eq!(client.id_token_alg, SigningAlg::RS256);
-        assert!(!client.public && !client.skip_consent);
+        assert!(!client.public && !client.skip_consent && !client.requires_pkce());
         assert_eq!(client.created_at, 42);
         assert!(client
             .redirect_uri("https://prints.example.com/cb")
@@ -276,6 +280,7 @@ mod tests {
         let (client, secret) = build_client(&r, 0).unwrap();
         assert!(secret.is_none() && client.secret_hash.is_none());
         assert_eq!(client.auth_method, ClientAuthMethod::None);
+        assert!(client.require_pkce && client.requires_pkce());
         r.auth_method = Some("none".into());
         assert!(build_client(&r, 0).is_ok());
     }
@@ -288,8 +293,10 @@ mod tests {
         r.auth_method = Some("client_secret_post".into());
         r.id_token_alg = Some("ES256".into());
         r.skip_consent = true;
+        r.require_pkce = true;
         r.post_logout_redirect_uris = vec!["https://prints.example.com/bye".into()];
         let (client, _) = build_client(&r, 0).unwrap();
+        assert!(client.requires_pkce() && !client.public);
         assert_eq!(client.grant_types, [GrantType::ClientCredentials]);
         assert_eq!(client.scopes.to_string(), "api:read api:write");
         assert_eq!(client.auth_method, ClientAuthMethod::ClientSecretPost);
@@ -353,6 +360,7 @@ mod tests {
         let mut r = request();
         r.post_logout_redirect_uris = vec!["com.example.prints:/bye".into()];
         r.skip_consent = true;
+        r.require_pkce = true;
         let (client, _) = register_client(&mut conn, &r, 7).unwrap();
         let found = clients::find(&mut conn, &client.client_id)
             .unwrap()
@@ -367,7 +375,7 @@ mod tests {
         assert_eq!(found.grant_types, client.grant_types);
         assert_eq!(found.scopes, client.scopes);
         assert_eq!(found.auth_method, client.auth_method);
-        assert!(found.skip_consent && !found.public);
+        assert!(found.skip_consent && found.require_pkce && !found.public);
         assert!(found
             .secret_hash
             .unwrap()

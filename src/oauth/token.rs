@@ -174,6 +174,7 @@ fn id_token_for(
         input.profile,
         input.scope,
         &request,
+        &input.client.scopes,
         Target::IdToken,
     );
     issue::id_token(

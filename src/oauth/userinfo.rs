@@ -3,10 +3,10 @@ use serde_json::{Map, Value};
 
 use super::claims::{self, ClaimsRequest, Target};
 use super::OAuthError;
-use crate::domain::ScopeSet;
+use crate::domain::{ClientId, ScopeSet};
 use crate::state::AppState;
 use crate::store::tokens::{self, AccessTokenStatus};
-use crate::store::{grants, users, StoreError};
+use crate::store::{clients, grants, users, StoreError};
 
 /// A verified, unrevoked user access token.
 pub struct VerifiedAccessToken {
@@ -45,8 +45,8 @@ pub fn verify_access_token(
     Ok(VerifiedAccessToken { claims, grant })
 }
 
-/// The claims for the token's user: `sub` plus those of the granted scopes and the claims
-/// request (§5.3.2). The token must carry the `openid` scope (else insufficient_scope).
+/// The claims for the token's user: `sub` plus those of the granted scopes and the consented
+/// claims request, within the client's registered scopes (§5.3.2, §5.5). The token must carry the `openid` scope (else insufficient_scope).
 pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Value>, OAuthError> {
     let verified = verify_access_token(state, token, now)?;
     // The token's own scope: a refresh may have narrowed it below the grant's.
@@ -70,7 +70,27 @@ pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Val
         return Err(OAuthError::invalid_token("the user is disabled"));
     }
     let request = ClaimsRequest::from_stored(verified.grant.claims.as_deref());
-    let mut out = claims::user_claims(&user, &profile, &scope, &request, Target::UserInfo);
+    // Claims named in the request need the client's registration (OIDC Core §5.5); the
+    // client is read only when there are some, which keeps the common path one query shorter.
+    let client_scopes = if request.is_empty() {
+        ScopeSet::empty()
+    } else {
+        ClientId::parse(&verified.grant.client_id)
+            .ok()
+            .map(|id| clients::find(&mut conn, &id))
+            .transpose()?
+            .flatten()
+            .map(|c| c.scopes)
+            .unwrap_or_else(ScopeSet::empty)
+    };
+    let mut out = claims::user_claims(
+        &user,
+        &profile,
+        &scope,
+        &request,
+        &client_scopes,
+        Target::UserInfo,
+    );
     // §5.3.2: sub is always returned, and equals the ID token's.
     out.insert("sub".into(), user.id.into());
     Ok(out)

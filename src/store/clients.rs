@@ -26,6 +26,9 @@ pub struct Client {
     pub id_token_alg: SigningAlg,
     /// First-party apps: the consent page is not shown.
     pub skip_consent: bool,
+    /// Registered to require PKCE although confidential (RFC 9700 §2.1.1 recommends it for
+    /// every client). See [`Client::requires_pkce`].
+    pub require_pkce: bool,
     /// `None` exactly when the client is public.
     pub secret_hash: Option<TokenHash>,
     pub created_at: i64,
@@ -34,6 +37,12 @@ pub struct Client {
 impl Client {
     pub fn allows_grant(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
+    }
+
+    /// PKCE (S256) is required of public clients always, and of confidential clients
+    /// registered with `require_pkce`.
+    pub fn requires_pkce(&self) -> bool {
+        self.public || self.require_pkce
     }
 
     /// Exact string match against the registered redirect URIs (RFC 6749 §3.1.2.3).
@@ -56,6 +65,7 @@ struct ClientRow {
     token_endpoint_auth_method: String,
     id_token_signed_response_alg: String,
     skip_consent: bool,
+    require_pkce: bool,
     created_at: i64,
 }
 
@@ -106,6 +116,7 @@ impl ClientRow {
                 .parse()
                 .map_err(|e| corrupt("id_token_signed_response_alg", e))?,
             skip_consent: self.skip_consent,
+            require_pkce: self.require_pkce,
             secret_hash: self.secret_hash.map(TokenHash::from_stored),
             name: self.name,
             created_at: self.created_at,
@@ -131,6 +142,7 @@ pub fn insert(conn: &mut DbConn, client: &Client) -> Result<(), StoreError> {
             clients::token_endpoint_auth_method.eq(client.auth_method.as_str()),
             clients::id_token_signed_response_alg.eq(client.id_token_alg.as_str()),
             clients::skip_consent.eq(client.skip_consent),
+            clients::require_pkce.eq(client.require_pkce),
             clients::created_at.eq(client.created_at),
             clients::updated_at.eq(client.created_at),
         ))

@@ -1,13 +1,38 @@
-//! Authorizations in progress and given (oxide-auth's "Authorizer"): consents, pending
-//! authorization requests, authorization codes and the grants they turn into.
+//! Authorizations given (oxide-auth's "Authorizer"): consents, authorization codes and the
+//! grants they turn into. Requests still in progress live in `store::pending`.
+use std::collections::BTreeSet;
+
 use diesel::prelude::*;
 
-use super::schema::{authorization_codes, authorization_requests, consents, grants};
+use super::schema::{authorization_codes, consents, grants};
 use super::{DbConn, StoreError};
 use crate::crypto::token::TokenHash;
 use crate::domain::{ClientId, ScopeSet};
 
 // ---- consent -------------------------------------------------------------------------
+
+/// What a user allowed a client: scopes, and claims asked for by name (OIDC Core §5.5)
+/// beyond those the scopes carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consent {
+    pub scope: ScopeSet,
+    pub claims: BTreeSet<String>,
+}
+
+/// The user's consent to this client, if any.
+pub fn find_consent(
+    conn: &mut DbConn,
+    user_id: &str,
+    client_id: &ClientId,
+) -> Result<Option<Consent>, StoreError> {
+    let row: Option<(String, String)> = consents::table
+        .filter(consents::user_id.eq(user_id))
+        .filter(consents::client_id.eq(client_id.as_str()))
+        .select((consents::scope, consents::claims))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(scope, claims)| consent_of(&scope, &claims)))
+}
 
 /// The scopes this user already allowed this client, if any.
 pub fn consented_scope(
@@ -15,40 +40,90 @@ pub fn consented_scope(
     user_id: &str,
     client_id: &ClientId,
 ) -> Result<Option<ScopeSet>, StoreError> {
-    let scope: Option<String> = consents::table
-        .filter(consents::user_id.eq(user_id))
-        .filter(consents::client_id.eq(client_id.as_str()))
-        .select(consents::scope)
-        .first(conn)
-        .optional()?;
-    Ok(scope.map(|s| ScopeSet::parse(&s).unwrap_or_else(|_| ScopeSet::empty())))
+    Ok(find_consent(conn, user_id, client_id)?.map(|c| c.scope))
 }
 
-/// Records consent to `scope`, replacing what was stored (callers pass the union).
-pub fn save_consent(
+/// Adds `scope` and `claims` to the user's consent for this client and returns the result.
+/// The union is computed inside the transaction, on a locked row: two concurrent consents
+/// (two tabs, two replicas) neither fail on the primary key nor lose each other's scopes.
+pub fn add_consent(
     conn: &mut DbConn,
     user_id: &str,
     client_id: &ClientId,
     scope: &ScopeSet,
+    claims: &BTreeSet<String>,
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<Consent, StoreError> {
     super::write_transaction::<_, StoreError>(conn, |conn| {
-        diesel::delete(
+        let (old_scope, old_claims) = lock_consent_row(conn, user_id, client_id.as_str(), now)?;
+        let old = consent_of(&old_scope, &old_claims);
+        let union = Consent {
+            scope: ScopeSet::parse_all([old.scope.to_string().as_str(), &scope.to_string()])
+                .unwrap_or_else(|_| scope.clone()),
+            claims: old.claims.union(claims).cloned().collect(),
+        };
+        let claims_json = serde_json::to_string(&union.claims)
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        diesel::update(
             consents::table
                 .filter(consents::user_id.eq(user_id))
                 .filter(consents::client_id.eq(client_id.as_str())),
         )
+        .set((
+            consents::scope.eq(union.scope.to_string()),
+            consents::claims.eq(claims_json),
+            consents::granted_at.eq(now),
+        ))
         .execute(conn)?;
-        diesel::insert_into(consents::table)
-            .values((
-                consents::user_id.eq(user_id),
-                consents::client_id.eq(client_id.as_str()),
-                consents::scope.eq(scope.to_string()),
-                consents::granted_at.eq(now),
-            ))
-            .execute(conn)?;
-        Ok(())
+        Ok(union)
     })
+}
+
+/// Makes sure the consent row exists (`INSERT … ON CONFLICT DO NOTHING`, a write, so SQLite
+/// takes its write lock first) and reads it; on PostgreSQL `FOR UPDATE` holds the row until
+/// commit, so a concurrent consent waits and then reads this one's result. The multi
+/// backend compiles neither clause, hence the inner connections.
+fn lock_consent_row(
+    conn: &mut DbConn,
+    user_id: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<(String, String), diesel::result::Error> {
+    let empty = (
+        consents::user_id.eq(user_id),
+        consents::client_id.eq(client_id),
+        consents::scope.eq(""),
+        consents::claims.eq("[]"),
+        consents::granted_at.eq(now),
+    );
+    let row = consents::table
+        .filter(consents::user_id.eq(user_id))
+        .filter(consents::client_id.eq(client_id))
+        .select((consents::scope, consents::claims));
+    match conn {
+        DbConn::Postgresql(c) => {
+            diesel::insert_into(consents::table)
+                .values(empty)
+                .on_conflict_do_nothing()
+                .execute(c)?;
+            row.for_update().first(c)
+        }
+        DbConn::Sqlite(c) => {
+            diesel::insert_into(consents::table)
+                .values(empty)
+                .on_conflict_do_nothing()
+                .execute(c)?;
+            row.first(c)
+        }
+    }
+}
+
+/// A stored row; values that no longer parse count as nothing consented.
+fn consent_of(scope: &str, claims: &str) -> Consent {
+    Consent {
+        scope: ScopeSet::parse(scope).unwrap_or_else(|_| ScopeSet::empty()),
+        claims: serde_json::from_str(claims).unwrap_or_default(),
+    }
 }
 
 /// Withdraws consent (refresh then fails: RFC 9700 §4.14).
@@ -64,59 +139,6 @@ pub fn withdraw_consent(
     )
     .execute(conn)?;
     Ok(())
-}
-
-// ---- pending authorization requests ----------------------------------------------------
-
-pub struct PendingRequest {
-    pub client_id: String,
-    /// The validated request, serialized by `oauth::authorize`.
-    pub request: String,
-}
-
-pub fn save_request(
-    conn: &mut DbConn,
-    id_hash: &TokenHash,
-    pending: &PendingRequest,
-    now: i64,
-    lifetime: i64,
-) -> Result<(), StoreError> {
-    diesel::insert_into(authorization_requests::table)
-        .values((
-            authorization_requests::id_hash.eq(id_hash.as_str()),
-            authorization_requests::client_id.eq(&pending.client_id),
-            authorization_requests::request.eq(&pending.request),
-            authorization_requests::created_at.eq(now),
-            authorization_requests::expires_at.eq(now + lifetime),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn find_request(
-    conn: &mut DbConn,
-    id_hash: &TokenHash,
-    now: i64,
-) -> Result<Option<PendingRequest>, StoreError> {
-    let row: Option<(String, String)> = authorization_requests::table
-        .filter(authorization_requests::id_hash.eq(id_hash.as_str()))
-        .filter(authorization_requests::expires_at.gt(now))
-        .select((
-            authorization_requests::client_id,
-            authorization_requests::request,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(|(client_id, request)| PendingRequest { client_id, request }))
-}
-
-/// Single use: returns false when another request already took it.
-pub fn delete_request(conn: &mut DbConn, id_hash: &TokenHash) -> Result<bool, StoreError> {
-    let n = diesel::delete(
-        authorization_requests::table.filter(authorization_requests::id_hash.eq(id_hash.as_str())),
-    )
-    .execute(conn)?;
-    Ok(n == 1)
 }
 
 // ---- authorization codes ---------------------------------------------------------------

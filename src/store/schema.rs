@@ -107,6 +107,7 @@ diesel::table! {
         skip_consent -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        require_pkce -> Bool,
     }
 }
 
@@ -116,6 +117,7 @@ diesel::table! {
         client_id -> Text,
         scope -> Text,
         granted_at -> BigInt,
+        claims -> Text,
     }
 }
 
@@ -126,6 +128,8 @@ diesel::table! {
         request -> Text,
         created_at -> BigInt,
         expires_at -> BigInt,
+        browser_hash -> Text,
+        client_ip -> Text,
     }
 }
 

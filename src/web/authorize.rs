@@ -1,14 +1,48 @@
 //! /authorize (GET and POST), /authorize/continue (back from the login page) and /consent.
+use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::client_ip;
 use super::csrf::{self, CsrfToken};
 use super::error::{html, see_other, PageError};
 use super::session::{presented_secret, CurrentSession};
-use crate::oauth::authorize::{self, AuthorizeParams, Outcome, SessionInfo};
+use crate::crypto::token::SecretToken;
+use crate::oauth::authorize::{
+    self, AuthorizeParams, Browser, Origin, Outcome, SessionInfo, PENDING_LIFETIME,
+};
 use crate::state::AppState;
+
+/// The cookie binding pending authorization requests to the browser that started them.
+pub const BINDING_COOKIE: &str = "ferrid_authorize";
+
+/// The binding secret the browser presented, if it could be one of ours.
+fn presented_binding(req: &HttpRequest) -> Option<SecretToken> {
+    req.cookie(BINDING_COOKIE)
+        .and_then(|c| SecretToken::from_presented(c.value()))
+}
+
+/// The browser as a later pass (continue, consent) sees it.
+fn browser(req: &HttpRequest) -> Browser {
+    Browser {
+        binding: presented_binding(req).map(|s| s.hash()),
+        ip: client_ip(req),
+    }
+}
+
+/// HttpOnly, SameSite=Lax, Secure under https, path=/, living as long as a pending request.
+/// Set again with every new pending request, so it outlives the newest.
+fn binding_cookie(state: &AppState, secret: &SecretToken) -> Cookie<'static> {
+    Cookie::build(BINDING_COOKIE, secret.as_str().to_string())
+        .path("/")
+        .http_only(true)
+        .secure(state.cookies_secure())
+        .same_site(SameSite::Lax)
+        .max_age(Duration::seconds(PENDING_LIFETIME))
+        .finish()
+}
 
 /// The login session as the protocol sees it.
 fn session_info(req: &HttpRequest, session: CurrentSession) -> Option<SessionInfo> {
@@ -62,10 +96,27 @@ async fn run(
 ) -> Result<HttpResponse, PageError> {
     let session = session_info(&req, session);
     let now = state.clock.now();
-    let outcome = web::block(move || authorize::start(&state, params, session, now))
-        .await?
-        .map_err(|e| PageError::Internal(e.to_string()))?;
-    respond(outcome, after_post)
+    // A browser keeps one binding secret for all its requests (several tabs may be signing
+    // in at once); one without gets a new secret here.
+    let secret = presented_binding(&req).unwrap_or_else(SecretToken::generate);
+    let origin = Origin {
+        binding: secret.hash(),
+        ip: client_ip(&req),
+    };
+    let outcome = {
+        let state = state.clone();
+        web::block(move || authorize::start(&state, params, session, origin, now))
+            .await?
+            .map_err(|e| PageError::Internal(e.to_string()))?
+    };
+    let pending = outcome.is_pending();
+    let mut response = respond(outcome, after_post)?;
+    if pending {
+        response
+            .add_cookie(&binding_cookie(&state, &secret))
+            .map_err(|e| PageError::Internal(e.to_string()))?;
+    }
+    Ok(response)
 }
 
 pub async fn get(
@@ -101,9 +152,9 @@ pub async fn resume(
     query: web::Query<PendingQuery>,
 ) -> Result<HttpResponse, PageError> {
     let session = session_info(&req, session);
-    let now = state.clock.now();
+    let (browser, now) = (browser(&req), state.clock.now());
     let id = query.into_inner().request;
-    let outcome = web::block(move || authorize::resume(&state, &id, session, now))
+    let outcome = web::block(move || authorize::resume(&state, &id, session, browser, now))
         .await?
         .map_err(|e| PageError::Internal(e.to_string()))?;
     respond(outcome, false)
@@ -116,6 +167,7 @@ struct ConsentPage<'a> {
     client_name: &'a str,
     user_email: &'a str,
     scopes: &'a [(String, &'static str)],
+    claims: &'a [(String, &'static str)],
     request_id: &'a str,
 }
 
@@ -131,11 +183,11 @@ pub async fn show_consent(
         .map(|s| s.user.email.as_str().to_string())
         .unwrap_or_default();
     let info = session_info(&req, session);
-    let now = state.clock.now();
+    let (browser, now) = (browser(&req), state.clock.now());
     let id = query.into_inner().request;
     let view = {
         let state = state.clone();
-        web::block(move || authorize::consent_view(&state, &id, info, now))
+        web::block(move || authorize::consent_view(&state, &id, info, browser, now))
             .await?
             .map_err(|e| PageError::Internal(e.to_string()))?
     };
@@ -149,6 +201,7 @@ pub async fn show_consent(
         client_name: &view.client_name,
         user_email: &email,
         scopes: &view.scopes,
+        claims: &view.claims,
         request_id: &view.request_id,
     };
     Ok(csrf.attach(html(StatusCode::OK, &page)?))
@@ -177,10 +230,11 @@ pub async fn submit_consent(
         _ => return Err(PageError::BadRequest("Choose Allow or Deny.".into())),
     };
     let info = session_info(&req, session);
-    let now = state.clock.now();
+    let (browser, now) = (browser(&req), state.clock.now());
     let id = form.into_inner().request;
-    let outcome = web::block(move || authorize::decide_consent(&state, &id, info, allow, now))
-        .await?
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let outcome =
+        web::block(move || authorize::decide_consent(&state, &id, info, browser, allow, now))
+            .await?
+            .map_err(|e| PageError::Internal(e.to_string()))?;
     respond(outcome, true)
 }

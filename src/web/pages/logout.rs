@@ -36,7 +36,9 @@ pub async fn get(
 }
 
 /// A POST carrying our CSRF token is a confirmed logout (the confirmation page or the
-/// account page); one without it is an RP's logout request, handled like a GET.
+/// account page). One without it but with a relying party's parameters is an RP's logout
+/// request (RP-Initiated Logout 1.0 §2 allows POST), handled like a GET: confirmation unless
+/// a valid id_token_hint names the session's user. A bare POST without the token is refused.
 pub async fn post(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -44,16 +46,12 @@ pub async fn post(
     form: web::Form<LogoutParams>,
 ) -> Result<HttpResponse, PageError> {
     let params = form.into_inner();
-    let has_hint = params
-        .id_token_hint
-        .as_deref()
-        .is_some_and(|h| !h.is_empty());
     let confirmed = match params.csrf_token.as_deref() {
         Some(token) if !token.is_empty() => {
             csrf::verify(&req, token)?;
             true
         }
-        _ if has_hint => false,
+        _ if params.from_relying_party() => false,
         _ => csrf::verify(&req, "").map(|_| false)?,
     };
     run(req, state, current, params, confirmed).await

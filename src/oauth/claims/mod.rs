@@ -1,8 +1,13 @@
 //! Which user claims are released, and where: by the scope values of OpenID Connect Core
-//! §5.4 and by the `claims` request parameter of §5.5.
-use serde_json::{json, Map, Value};
+//! §5.4 and by the `claims` request parameter of §5.5. A claim asked for by name is
+//! released only when the client is registered for the scope that carries it and the user
+//! consented to it (the consent page lists it; `oauth::authorize` records it).
+mod request;
 
-use super::OAuthError;
+pub use request::{ClaimsRequest, MAX_CLAIMS_LEN, MAX_CLAIM_NAMES};
+
+use serde_json::{Map, Value};
+
 use crate::domain::ScopeSet;
 use crate::store::users::{Profile, User};
 
@@ -31,6 +36,25 @@ const SCOPE_CLAIMS: &[(&str, &[&str])] = &[
     ("address", &["address"]),
     ("phone", &["phone_number", "phone_number_verified"]),
 ];
+
+/// The scope that carries a user claim, if any (OIDC Core §5.4).
+pub fn scope_of(claim: &str) -> Option<&'static str> {
+    SCOPE_CLAIMS
+        .iter()
+        .find(|(_, claims)| claims.contains(&claim))
+        .map(|(scope, _)| *scope)
+}
+
+/// A claim in words, for the consent page.
+pub fn describe_claim(claim: &str) -> &'static str {
+    match scope_of(claim) {
+        Some("profile") => "Your name and profile details",
+        Some("email") => "Your email address",
+        Some("address") => "Your postal address",
+        Some("phone") => "Your phone number",
+        _ => "A detail of your account",
+    }
+}
 
 /// Every claim Ferrid can release (discovery's `claims_supported`).
 pub const SUPPORTED: &[&str] = &[
@@ -61,94 +85,26 @@ pub enum Target {
     UserInfo,
 }
 
-/// The `claims` request parameter (OIDC Core §5.5), checked and normalised: a JSON object
-/// whose `userinfo` and `id_token` members are objects mapping claim names to null or to
-/// `{"essential": bool, "value": …, "values": […]}`. Other members are ignored.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ClaimsRequest {
-    pub userinfo: Vec<String>,
-    pub id_token: Vec<String>,
-}
-
-impl ClaimsRequest {
-    pub fn parse(raw: &str) -> Result<Self, OAuthError> {
-        let bad = || {
-            OAuthError::invalid_request("the claims parameter is not a valid JSON claims request")
-        };
-        let value: Value = serde_json::from_str(raw).map_err(|_| bad())?;
-        let object = value.as_object().ok_or_else(bad)?;
-        let member = |name: &str| -> Result<Vec<String>, OAuthError> {
-            match object.get(name) {
-                None | Some(Value::Null) => Ok(Vec::new()),
-                Some(Value::Object(claims)) => {
-                    for request in claims.values() {
-                        if !(request.is_null() || request.is_object()) {
-                            return Err(bad());
-                        }
-                    }
-                    Ok(claims.keys().cloned().collect())
-                }
-                Some(_) => Err(bad()),
-            }
-        };
-        Ok(ClaimsRequest {
-            userinfo: member("userinfo")?,
-            id_token: member("id_token")?,
-        })
-    }
-
-    /// The compact JSON form kept with a code or grant.
-    pub fn to_json(&self) -> String {
-        json!({"userinfo": self.userinfo, "id_token": self.id_token}).to_string()
-    }
-
-    /// Reads back `to_json`; anything else means "no claims request".
-    pub fn from_stored(stored: Option<&str>) -> Self {
-        let Some(text) = stored else {
-            return ClaimsRequest::default();
-        };
-        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-        let list = |name: &str| {
-            value[name]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        ClaimsRequest {
-            userinfo: list("userinfo"),
-            id_token: list("id_token"),
-        }
-    }
-
-    fn names(&self, target: Target) -> &[String] {
-        match target {
-            Target::IdToken => &self.id_token,
-            Target::UserInfo => &self.userinfo,
-        }
-    }
-}
-
 /// The user claims to release for `target`: those of the granted scopes, plus those asked
-/// for by name in the claims request (a scope-less request for `email` still needs the
-/// `openid` scope: the caller has checked that). Empty values are left out (OIDC Core
-/// §5.3.2: "If a Claim is not returned, that Claim Name SHOULD be omitted").
+/// for by name in the (consented) claims request, each only if `client_scopes` (the client's
+/// registration) has the scope carrying it. The caller has checked the `openid` scope.
+/// Empty values are left out (OIDC Core §5.3.2: "If a Claim is not returned, that Claim
+/// Name SHOULD be omitted").
 pub fn user_claims(
     user: &User,
     profile: &Profile,
     scope: &ScopeSet,
     request: &ClaimsRequest,
+    client_scopes: &ScopeSet,
     target: Target,
 ) -> Map<String, Value> {
+    let requested = request.allowed_by(client_scopes);
     let mut wanted: Vec<&str> = SCOPE_CLAIMS
         .iter()
         .filter(|(s, _)| scope.contains(s))
         .flat_map(|(_, claims)| claims.iter().copied())
         .collect();
-    wanted.extend(request.names(target).iter().map(String::as_str));
+    wanted.extend(requested.names(target).iter().map(String::as_str));
 
     let mut out = Map::new();
     for claim in wanted {
@@ -219,6 +175,14 @@ mod tests {
     use super::*;
     use crate::domain::{Email, Role};
 
+    fn all() -> ScopeSet {
+        ScopeSet::parse("openid profile email address phone").unwrap()
+    }
+
+    fn scopes(raw: &str) -> ScopeSet {
+        ScopeSet::parse(raw).unwrap()
+    }
+
     fn user() -> (User, Profile) {
         let user = User {
             id: "u1".into(),
@@ -252,6 +216,7 @@ mod tests {
             &p,
             &ScopeSet::parse("openid").unwrap(),
             &none,
+            &all(),
             Target::UserInfo,
         );
         assert!(c.is_empty());
@@ -260,6 +225,7 @@ mod tests {
             &p,
             &ScopeSet::parse("openid email").unwrap(),
             &none,
+            &all(),
             Target::UserInfo,
         );
         assert_eq!(c["email"], "ann@example.com");
@@ -270,6 +236,7 @@ mod tests {
             &p,
             &ScopeSet::parse("openid profile address phone").unwrap(),
             &none,
+            &all(),
             Target::UserInfo,
         );
         assert_eq!(c["given_name"], "Ann");
@@ -287,28 +254,33 @@ mod tests {
         )
         .unwrap();
         let openid = ScopeSet::parse("openid").unwrap();
-        let ui = user_claims(&u, &p, &openid, &req, Target::UserInfo);
+        let ui = user_claims(&u, &p, &openid, &req, &all(), Target::UserInfo);
         assert_eq!(ui["email"], "ann@example.com");
         assert!(!ui.contains_key("name"));
-        let idt = user_claims(&u, &p, &openid, &req, Target::IdToken);
+        let idt = user_claims(&u, &p, &openid, &req, &all(), Target::IdToken);
         assert_eq!(idt["name"], "Ann Lee");
         assert_eq!(ClaimsRequest::from_stored(Some(&req.to_json())), req);
     }
 
+    /// OIDC Core §5.5 with RFC 6749 §3.3: naming a claim does not widen the client's
+    /// registration.
     #[test]
-    fn malformed_claims_requests_are_refused() {
-        for bad in [
-            "",
-            "[]",
-            "{\"userinfo\": 3}",
-            "{\"userinfo\": {\"email\": 3}}",
-            "not json",
-        ] {
-            assert!(ClaimsRequest::parse(bad).is_err(), "{bad}");
-        }
-        assert_eq!(
-            ClaimsRequest::parse("{}").unwrap(),
-            ClaimsRequest::default()
-        );
+    fn claims_outside_the_clients_scopes_are_never_released() {
+        let (u, p) = user();
+        let req = ClaimsRequest::parse(
+            r#"{"userinfo":{"address":null,"phone_number":null,"email":null},
+                "id_token":{"email":{"essential":true},"name":null}}"#,
+        )
+        .unwrap();
+        let openid = scopes("openid");
+        let registered = scopes("openid email");
+        let ui = user_claims(&u, &p, &openid, &req, &registered, Target::UserInfo);
+        assert_eq!(ui["email"], "ann@example.com");
+        assert!(!ui.contains_key("address") && !ui.contains_key("phone_number"));
+        let idt = user_claims(&u, &p, &openid, &req, &registered, Target::IdToken);
+        assert_eq!(idt["email"], "ann@example.com");
+        assert!(!idt.contains_key("name"));
+        let bare = user_claims(&u, &p, &openid, &req, &openid, Target::UserInfo);
+        assert!(bare.is_empty(), "{bare:?}");
     }
 }

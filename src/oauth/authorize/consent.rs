@@ -1,0 +1,210 @@
+//! What the user consents to (OIDC Core §3.1.2.4): the requested scopes, and the claims the
+//! request names (§5.5) beyond those the scopes carry. A remembered consent covers a request
+//! only if it covered all of that before; otherwise the consent page shows it, and
+//! `prompt=none` gets `consent_required` (§3.1.2.6).
+use std::collections::BTreeSet;
+
+use super::request::AuthorizationRequest;
+use crate::domain::ScopeSet;
+use crate::oauth::claims::{describe_claim, scope_of, ClaimsRequest};
+use crate::store::grants::Consent;
+
+/// What a request asks the user to allow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asked {
+    pub scope: ScopeSet,
+    /// Claims named in the claims request that `scope` does not carry.
+    pub claims: BTreeSet<String>,
+}
+
+impl Asked {
+    pub fn of(request: &AuthorizationRequest) -> Asked {
+        let scope = ScopeSet::parse(&request.scope).unwrap_or_else(|_| ScopeSet::empty());
+        let claims = ClaimsRequest::from_stored(request.claims.as_deref()).beyond(&scope);
+        Asked { scope, claims }
+    }
+}
+
+/// Whether `consent` already allows everything asked: each scope, and each claim either by
+/// name or by a consented scope carrying it.
+pub fn covers(consent: &Consent, asked: &Asked) -> bool {
+    asked.scope.is_subset(&consent.scope)
+        && asked.claims.iter().all(|claim| {
+            consent.claims.contains(claim)
+                || scope_of(claim).is_some_and(|s| consent.scope.contains(s))
+        })
+}
+
+/// Is the consent page needed? `prompt=consent` always asks (§3.1.2.1), even a first-party
+/// client registered to skip consent.
+pub fn needed(
+    asked: &Asked,
+    remembered: Option<&Consent>,
+    skip_consent: bool,
+    prompt_consent: bool,
+) -> bool {
+    prompt_consent || (!skip_consent && !remembered.is_some_and(|c| covers(c, asked)))
+}
+
+/// What the consent page shows.
+#[derive(Debug)]
+pub struct ConsentView {
+    pub client_name: String,
+    pub scopes: Vec<(String, &'static str)>,
+    /// Claims asked for by name, beyond the scopes: (claim, in words).
+    pub claims: Vec<(String, &'static str)>,
+    pub request_id: String,
+}
+
+impl ConsentView {
+    pub fn new(client_name: &str, asked: &Asked, request_id: &str) -> ConsentView {
+        ConsentView {
+            client_name: client_name.to_string(),
+            scopes: asked
+                .scope
+                .iter()
+                .map(|s| (s.to_string(), describe_scope(s)))
+                .collect(),
+            claims: asked
+                .claims
+                .iter()
+                .map(|c| (c.clone(), describe_claim(c)))
+                .collect(),
+            request_id: request_id.to_string(),
+        }
+    }
+}
+
+/// Scope values in words, for the consent page.
+pub fn describe_scope(scope: &str) -> &'static str {
+    match scope {
+        "openid" => "Confirm your identity (an identifier for your account)",
+        "profile" => "Your name and profile details",
+        "email" => "Your email address",
+        "address" => "Your postal address",
+        "phone" => "Your phone number",
+        "offline_access" => "Stay signed in to your account while you are away",
+        _ => "Access named by the application",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked(scope: &str, claims: &[&str]) -> Asked {
+        Asked {
+            scope: ScopeSet::parse(scope).unwrap(),
+            claims: claims.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn consent(scope: &str, claims: &[&str]) -> Consent {
+        let a = asked(scope, claims);
+        Consent {
+            scope: a.scope,
+            claims: a.claims,
+        }
+    }
+
+    #[test]
+    fn when_consent_is_needed() {
+        // (case, asked, remembered, skip_consent, prompt=consent, needed)
+        type Case = (&'static str, Asked, Option<Consent>, bool, bool, bool);
+        let cases: &[Case] = &[
+            ("first time", asked("openid", &[]), None, false, false, true),
+            (
+                "same scopes again",
+                asked("openid", &[]),
+                Some(consent("openid email", &[])),
+                false,
+                false,
+                false,
+            ),
+            (
+                "a new scope",
+                asked("openid phone", &[]),
+                Some(consent("openid email", &[])),
+                false,
+                false,
+                true,
+            ),
+            (
+                "§5.5 a claim never consented",
+                asked("openid", &["email"]),
+                Some(consent("openid", &[])),
+                false,
+                false,
+                true,
+            ),
+            (
+                "§5.5 a claim consented by name",
+                asked("openid", &["email"]),
+                Some(consent("openid", &["email"])),
+                false,
+                false,
+                false,
+            ),
+            (
+                "§5.4 a claim its consented scope carries",
+                asked("openid", &["email_verified"]),
+                Some(consent("openid email", &[])),
+                false,
+                false,
+                false,
+            ),
+            (
+                "another claim of a scope named once",
+                asked("openid", &["email_verified"]),
+                Some(consent("openid", &["email"])),
+                false,
+                false,
+                true,
+            ),
+            (
+                "first-party client",
+                asked("openid", &["email"]),
+                None,
+                true,
+                false,
+                false,
+            ),
+            (
+                "§3.1.2.1 prompt=consent",
+                asked("openid", &[]),
+                Some(consent("openid", &[])),
+                false,
+                true,
+                true,
+            ),
+            (
+                "prompt=consent for a first-party client",
+                asked("openid", &[]),
+                None,
+                true,
+                true,
+                true,
+            ),
+        ];
+        for (case, asked, remembered, skip, prompt, expected) in cases {
+            assert_eq!(
+                needed(asked, remembered.as_ref(), *skip, *prompt),
+                *expected,
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_page_lists_scopes_and_claims() {
+        let view = ConsentView::new("RP", &asked("openid", &["email", "phone_number"]), "id");
+        assert_eq!(view.scopes[0].0, "openid");
+        assert_eq!(
+            view.claims,
+            [
+                ("email".to_string(), "Your email address"),
+                ("phone_number".to_string(), "Your phone number")
+            ]
+        );
+    }
+}
