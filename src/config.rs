@@ -401,7 +401,13 @@ mod tests {
 
     #[test]
     fn password_min_length_is_bounded() {
-        for (value, ok) in [("7", false), ("8", true), ("15", true), ("64", true), ("65", false)] {
+        for (value, ok) in [
+            ("7", false),
+            ("8", true),
+            ("15", true),
+            ("64", true),
+            ("65", false),
+        ] {
             let result = Settings::load(None, vars(&[("FERRID__PASSWORD__MIN_LENGTH", value)]));
             assert_eq!(result.is_ok(), ok, "{value}: {result:?}");
             if let Err(e) = result {

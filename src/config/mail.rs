@@ -100,7 +100,11 @@ impl MailSettings {
             problems.push("mail.smtp_user: an SMTP password needs a user".into());
         }
         if self.transport == MailTransport::Smtp {
-            if self.smtp_host.as_deref().is_none_or(|h| h.trim().is_empty()) {
+            if self
+                .smtp_host
+                .as_deref()
+                .is_none_or(|h| h.trim().is_empty())
+            {
                 problems.push("mail.smtp_host: the smtp transport needs a host".into());
             }
             if self.smtp_user.is_some() && !has_password {
@@ -199,7 +203,11 @@ mod tests {
             ("FERRID__MAIL__TRANSPORT", "smtp"),
             ("FERRID__MAIL__SMTP_TLS", "none"),
         ];
-        let remote = [&base[..], &[("FERRID__MAIL__SMTP_HOST", "smtp.example.com")]].concat();
+        let remote = [
+            &base[..],
+            &[("FERRID__MAIL__SMTP_HOST", "smtp.example.com")],
+        ]
+        .concat();
         assert!(load(&remote).unwrap_err().contains("mail.smtp_tls"));
         let local = [&base[..], &[("FERRID__MAIL__SMTP_HOST", "127.0.0.1")]].concat();
         assert!(load(&local).is_ok());

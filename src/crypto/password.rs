@@ -89,7 +89,10 @@ mod tests {
         let stored = h.hash(&pw);
         assert!(stored.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         assert!(h.verify(&pw, Some(&stored)));
-        assert!(!h.verify(&Password::parse("wrong horse battery").unwrap(), Some(&stored)));
+        assert!(!h.verify(
+            &Password::parse("wrong horse battery").unwrap(),
+            Some(&stored)
+        ));
         assert_ne!(stored, h.hash(&pw), "salted");
     }
 

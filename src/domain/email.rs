@@ -229,12 +229,24 @@ mod tests {
                 "alice@example.com",
                 "alice@example.com",
             ),
-            ("ALICE@ＥＸＡＭＰＬＥ.COM", "ALICE@example.com", "alice@example.com"),
+            (
+                "ALICE@ＥＸＡＭＰＬＥ.COM",
+                "ALICE@example.com",
+                "alice@example.com",
+            ),
             ("ﬁle@example.com", "file@example.com", "file@example.com"),
             // A composed and a decomposed é are one address.
-            ("jose\u{301}@example.com", "josé@example.com", "josé@example.com"),
+            (
+                "jose\u{301}@example.com",
+                "josé@example.com",
+                "josé@example.com",
+            ),
             // IDNA: the domain becomes lowercase punycode.
-            ("hans@BÜCHER.de", "hans@xn--bcher-kva.de", "hans@xn--bcher-kva.de"),
+            (
+                "hans@BÜCHER.de",
+                "hans@xn--bcher-kva.de",
+                "hans@xn--bcher-kva.de",
+            ),
             (
                 "hans@xn--bcher-kva.de",
                 "hans@xn--bcher-kva.de",
@@ -252,36 +264,36 @@ mod tests {
     #[test]
     fn invisible_format_and_control_characters_are_refused() {
         for (c, expected) in [
-            ('\u{200b}', INVISIBLE), // zero-width space
-            ('\u{200c}', INVISIBLE), // zero-width non-joiner
-            ('\u{200d}', INVISIBLE), // zero-width joiner
-            ('\u{2060}', INVISIBLE), // word joiner
-            ('\u{feff}', INVISIBLE), // zero-width no-break space (BOM)
-            ('\u{ad}', INVISIBLE),   // soft hyphen
-            ('\u{200e}', INVISIBLE), // left-to-right mark
-            ('\u{200f}', INVISIBLE), // right-to-left mark
-            ('\u{61c}', INVISIBLE),  // Arabic letter mark
-            ('\u{202a}', INVISIBLE), // left-to-right embedding
-            ('\u{202e}', INVISIBLE), // right-to-left override
-            ('\u{2066}', INVISIBLE), // left-to-right isolate
-            ('\u{fe0f}', INVISIBLE), // variation selector 16
+            ('\u{200b}', INVISIBLE),  // zero-width space
+            ('\u{200c}', INVISIBLE),  // zero-width non-joiner
+            ('\u{200d}', INVISIBLE),  // zero-width joiner
+            ('\u{2060}', INVISIBLE),  // word joiner
+            ('\u{feff}', INVISIBLE),  // zero-width no-break space (BOM)
+            ('\u{ad}', INVISIBLE),    // soft hyphen
+            ('\u{200e}', INVISIBLE),  // left-to-right mark
+            ('\u{200f}', INVISIBLE),  // right-to-left mark
+            ('\u{61c}', INVISIBLE),   // Arabic letter mark
+            ('\u{202a}', INVISIBLE),  // left-to-right embedding
+            ('\u{202e}', INVISIBLE),  // right-to-left override
+            ('\u{2066}', INVISIBLE),  // left-to-right isolate
+            ('\u{fe0f}', INVISIBLE),  // variation selector 16
             ('\u{e0100}', INVISIBLE), // variation selector 17
-            ('\u{34f}', INVISIBLE),  // combining grapheme joiner
-            ('\u{3164}', INVISIBLE), // Hangul filler
-            ('\u{115f}', INVISIBLE), // Hangul choseong filler
-            ('\u{180e}', INVISIBLE), // Mongolian vowel separator
+            ('\u{34f}', INVISIBLE),   // combining grapheme joiner
+            ('\u{3164}', INVISIBLE),  // Hangul filler
+            ('\u{115f}', INVISIBLE),  // Hangul choseong filler
+            ('\u{180e}', INVISIBLE),  // Mongolian vowel separator
             ('\u{e0041}', INVISIBLE), // tag latin capital A
-            ('\u{fff9}', INVISIBLE), // interlinear annotation anchor (Cf, not ignorable)
-            ('\u{600}', INVISIBLE),  // Arabic number sign (Cf)
-            ('\u{2028}', INVISIBLE), // line separator
-            ('\u{a0}', INVISIBLE),   // no-break space
-            ('\u{3000}', INVISIBLE), // ideographic space
-            ('\u{2800}', INVISIBLE), // Braille pattern blank
+            ('\u{fff9}', INVISIBLE),  // interlinear annotation anchor (Cf, not ignorable)
+            ('\u{600}', INVISIBLE),   // Arabic number sign (Cf)
+            ('\u{2028}', INVISIBLE),  // line separator
+            ('\u{a0}', INVISIBLE),    // no-break space
+            ('\u{3000}', INVISIBLE),  // ideographic space
+            ('\u{2800}', INVISIBLE),  // Braille pattern blank
             ('\u{0}', CONTROL),
             ('\u{7}', CONTROL),
             ('\u{1b}', CONTROL),
             ('\u{85}', CONTROL),
-            ('\u{e000}', UNASSIGNED),  // private use
+            ('\u{e000}', UNASSIGNED),   // private use
             ('\u{10ffff}', UNASSIGNED), // noncharacter
         ] {
             for raw in [
@@ -289,7 +301,12 @@ mod tests {
                 format!("al{c}ice@example.com"),
                 format!("alice@exam{c}ple.com"),
             ] {
-                assert_eq!(Email::parse(&raw), Err(expected.clone()), "U+{:04X}", c as u32);
+                assert_eq!(
+                    Email::parse(&raw),
+                    Err(expected.clone()),
+                    "U+{:04X}",
+                    c as u32
+                );
             }
         }
     }
@@ -300,19 +317,23 @@ mod tests {
         let alice = Email::parse("alice@example.com").unwrap().skeleton();
         for look_alike in [
             "Alice@Example.com",
-            "\u{430}lice@example.com", // Cyrillic а
-            "ａlice@example.com",      // fullwidth a (NFKC folds it)
-            "alic\u{435}@example.com", // Cyrillic е
-            "al\u{131}ce@example.com", // dotless ı
-            "alice@ex\u{430}mple.com", // Cyrillic а in the domain
-            "alice@xn--exmple-4nf.com", // the same domain, as punycode
+            "\u{430}lice@example.com",   // Cyrillic а
+            "ａlice@example.com",        // fullwidth a (NFKC folds it)
+            "alic\u{435}@example.com",   // Cyrillic е
+            "al\u{131}ce@example.com",   // dotless ı
+            "alice@ex\u{430}mple.com",   // Cyrillic а in the domain
+            "alice@xn--exmple-4nf.com",  // the same domain, as punycode
             "\u{1d41a}lice@example.com", // mathematical bold a (NFKC folds it)
         ] {
             let email = Email::parse(look_alike).unwrap_or_else(|e| panic!("{look_alike}: {e}"));
             assert_eq!(email.skeleton(), alice, "{look_alike}");
         }
         for different in ["alicia@example.com", "alice@example.org", "bob@example.com"] {
-            assert_ne!(Email::parse(different).unwrap().skeleton(), alice, "{different}");
+            assert_ne!(
+                Email::parse(different).unwrap().skeleton(),
+                alice,
+                "{different}"
+            );
         }
     }
 

@@ -253,7 +253,10 @@ mod tests {
         }
         // What the tests use must not be common.
         for uncommon in ["correct horse battery", "a quiet lighthouse at dusk"] {
-            assert!(Password::new(uncommon, &lenient, &none).is_ok(), "{uncommon}");
+            assert!(
+                Password::new(uncommon, &lenient, &none).is_ok(),
+                "{uncommon}"
+            );
         }
     }
 
@@ -261,7 +264,9 @@ mod tests {
     fn the_bundled_list_is_large_and_lower_case() {
         let list = common_passwords();
         assert!(list.len() >= 100_000, "{}", list.len());
-        assert!(list.iter().all(|p| p.to_lowercase() == *p && p.chars().count() >= 8));
+        assert!(list
+            .iter()
+            .all(|p| p.to_lowercase() == *p && p.chars().count() >= 8));
         assert_eq!(warm_up(), list.len());
     }
 
@@ -271,12 +276,36 @@ mod tests {
     fn passwords_containing_the_account_are_refused() {
         let email = Email::parse("Ann.Lee@example.com").unwrap();
         for (raw, name, expected) in [
-            ("my address ann.lee forever", "", Err(PasswordError::ContainsEmail)),
-            ("MY ADDRESS ANN.LEE FOREVER", "", Err(PasswordError::ContainsEmail)),
-            ("lee is my family name ok", "", Err(PasswordError::ContainsEmail)),
-            ("a walk with zoe by the sea", "Zoe Quinn", Err(PasswordError::ContainsName)),
-            ("quinnquinnquinnquinn", "Zoe Quinn", Err(PasswordError::ContainsName)),
-            ("zoequinn on a sunny day", "Zoe Quinn", Err(PasswordError::ContainsName)),
+            (
+                "my address ann.lee forever",
+                "",
+                Err(PasswordError::ContainsEmail),
+            ),
+            (
+                "MY ADDRESS ANN.LEE FOREVER",
+                "",
+                Err(PasswordError::ContainsEmail),
+            ),
+            (
+                "lee is my family name ok",
+                "",
+                Err(PasswordError::ContainsEmail),
+            ),
+            (
+                "a walk with zoe by the sea",
+                "Zoe Quinn",
+                Err(PasswordError::ContainsName),
+            ),
+            (
+                "quinnquinnquinnquinn",
+                "Zoe Quinn",
+                Err(PasswordError::ContainsName),
+            ),
+            (
+                "zoequinn on a sunny day",
+                "Zoe Quinn",
+                Err(PasswordError::ContainsName),
+            ),
             // Words under 3 characters do not count.
             ("a river bank with bo and jo", "Bo Jo", Ok(())),
             ("correct horse battery", "Zoe Quinn", Ok(())),

@@ -52,8 +52,16 @@ impl Mail<'_> {
             ),
             Mail::PasswordChanged { reset_link } => (
                 format!("Your {product} password was changed"),
-                t::PasswordChangedText { product, reset_link }.render()?,
-                t::PasswordChangedHtml { product, reset_link }.render()?,
+                t::PasswordChangedText {
+                    product,
+                    reset_link,
+                }
+                .render()?,
+                t::PasswordChangedHtml {
+                    product,
+                    reset_link,
+                }
+                .render()?,
             ),
             Mail::VerifyEmail { link } => (
                 format!("Confirm your email address for {product}"),
@@ -161,7 +169,10 @@ mod tests {
                 "{mail:?}: {}",
                 m.html
             );
-            assert!(!m.html.contains("<c>") && !m.html.contains("new<b>"), "{mail:?}");
+            assert!(
+                !m.html.contains("<c>") && !m.html.contains("new<b>"),
+                "{mail:?}"
+            );
         }
     }
 }

@@ -149,7 +149,9 @@ fn smtp(
         .smtp_host
         .as_deref()
         .filter(|h| !h.trim().is_empty())
-        .ok_or_else(|| MailError::Settings("mail.smtp_host: the smtp transport needs a host".into()))?;
+        .ok_or_else(|| {
+            MailError::Settings("mail.smtp_host: the smtp transport needs a host".into())
+        })?;
     let tls = match settings.smtp_tls {
         SmtpTls::Starttls => Tls::Required(TlsParameters::new(host.into())?),
         SmtpTls::Tls => Tls::Wrapper(TlsParameters::new(host.into())?),

@@ -151,9 +151,7 @@ mod tests {
 
     #[test]
     fn retries_span_about_a_day_before_giving_up() {
-        let total: i64 = (1..MAX_ATTEMPTS)
-            .map(|a| retry_at(a, 0).unwrap())
-            .sum();
+        let total: i64 = (1..MAX_ATTEMPTS).map(|a| retry_at(a, 0).unwrap()).sum();
         assert!((20 * 3600..30 * 3600).contains(&total), "{total}");
     }
 }

@@ -148,12 +148,16 @@ pub fn mark_failed(
 ) -> Result<(), StoreError> {
     // An SMTP server's answer can be long; the start says what happened.
     let error: String = error.chars().take(1000).collect();
-    diesel::update(mail_queue::table.find(id).filter(mail_queue::sent_at.is_null()))
-        .set((
-            mail_queue::last_error.eq(Some(error)),
-            mail_queue::next_attempt_at.eq(next_attempt_at),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        mail_queue::table
+            .find(id)
+            .filter(mail_queue::sent_at.is_null()),
+    )
+    .set((
+        mail_queue::last_error.eq(Some(error)),
+        mail_queue::next_attempt_at.eq(next_attempt_at),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -110,10 +110,14 @@ pub fn backfill_email_skeletons(conn: &mut DbConn) -> Result<usize, StoreError> 
             .optional()?;
         let written = match holder {
             Some(_) => Err(StoreError::Duplicate),
-            None => diesel::update(users::table.find(&id).filter(users::email_skeleton.is_null()))
-                .set(users::email_skeleton.eq(Some(&skeleton)))
-                .execute(conn)
-                .map_err(StoreError::from_insert),
+            None => diesel::update(
+                users::table
+                    .find(&id)
+                    .filter(users::email_skeleton.is_null()),
+            )
+            .set(users::email_skeleton.eq(Some(&skeleton)))
+            .execute(conn)
+            .map_err(StoreError::from_insert),
         };
         match written {
             Ok(n) => filled += n,
