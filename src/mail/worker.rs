@@ -1,6 +1,8 @@
 //! The delivery worker: claims due messages from the queue, sends each (network I/O, outside
 //! any database transaction), and records the outcome. Failures are retried with exponential
-//! backoff until `MAX_ATTEMPTS`, then given up with their last error kept.
+//! backoff until `MAX_ATTEMPTS`, then given up with their last error kept. Delivery is at
+//! least once: a worker that sends a message and then cannot record it (database gone, process
+//! killed) leaves it to be sent again when its lease ends.
 use std::sync::Weak;
 use std::time::Duration;
 

@@ -267,6 +267,48 @@ async fn the_outbox_gets_an_eml_with_text_and_html(backend: Backend) {
     }
 }
 
+/// The worker thread delivers on its own, and ends once what it was tied to is gone.
+async fn the_worker_thread_delivers_and_stops(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let settings = app.state.settings.mail.clone();
+    let mailer = Mailer::from_settings(&settings, false).unwrap();
+    let alive = Arc::new(());
+    let handle = worker::spawn(
+        app.state.pool.clone(),
+        mailer,
+        app.clock.clone(),
+        std::time::Duration::from_millis(20),
+        Arc::downgrade(&alive),
+    )
+    .unwrap();
+    mail_queue::enqueue(
+        &mut app.conn(),
+        &message("ann@example.com"),
+        app.clock.now(),
+    )
+    .unwrap();
+    // A real thread runs here: poll, bounded.
+    let mut sent = false;
+    for _ in 0..250 {
+        if mail_queue::stats(&mut app.conn(), app.clock.now())
+            .unwrap()
+            .queued
+            == 0
+        {
+            sent = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(sent, "the worker delivered the message");
+    assert_eq!(std::fs::read_dir(&settings.outbox_dir).unwrap().count(), 1);
+    drop(alive);
+    tokio::task::spawn_blocking(move || handle.join())
+        .await
+        .unwrap()
+        .expect("the worker ends cleanly");
+}
+
 /// Undoes quoted-printable (RFC 2045 §6.7), which lettre picks for long lines: soft line
 /// breaks go, `=XX` becomes its byte. Headers pass through unchanged.
 fn quoted_printable_decode(encoded: &str) -> String {
@@ -300,4 +342,5 @@ on_both_backends!(
     a_due_message_is_claimed_once,
     a_message_is_given_up_after_the_last_attempt,
     the_outbox_gets_an_eml_with_text_and_html,
+    the_worker_thread_delivers_and_stops,
 );
