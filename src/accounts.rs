@@ -1,7 +1,11 @@
 //! Local accounts: registration, password login, logout, first-admin setup, the profile.
 //! Synchronous (argon2 and diesel block); handlers call these inside `web::block`.
+use std::borrow::Cow;
+
 use crate::crypto::token::SecretToken;
-use crate::domain::{DomainError, Email, Password, Role};
+use crate::domain::{
+    DomainError, Email, Password, PasswordContext, PasswordError, PasswordPolicy, Role,
+};
 use crate::security::rate_limit::Refusal;
 use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
@@ -12,8 +16,9 @@ use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
+    /// A field was refused; the message says which rule, and is shown as is.
     #[error("{0}")]
-    Invalid(#[from] DomainError),
+    Invalid(Cow<'static, str>),
     #[error("An account with this email address already exists.")]
     EmailTaken,
     /// One message whether the email is unknown, the password wrong or the account disabled.
@@ -25,6 +30,18 @@ pub enum AccountError {
     SetupLinkInvalid,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<DomainError> for AccountError {
+    fn from(e: DomainError) -> Self {
+        AccountError::Invalid(Cow::Borrowed(e.0))
+    }
+}
+
+impl From<PasswordError> for AccountError {
+    fn from(e: PasswordError) -> Self {
+        AccountError::Invalid(Cow::Owned(e.to_string()))
+    }
 }
 
 /// A fresh login session: the secret goes into the cookie, only its hash is stored.
@@ -39,18 +56,18 @@ pub struct Registration<'a> {
     pub name: &'a str,
 }
 
-/// Checks a registration form: email, password 8..128 characters, a name of sane length.
+/// Checks a registration form: email, a name of sane length, and a password meeting the
+/// policy (which knows the email and the name, so the password cannot contain them).
 fn parse_registration<'a>(
     form: &Registration<'a>,
-) -> Result<(Email, Password, &'a str), DomainError> {
+    policy: &PasswordPolicy,
+) -> Result<(Email, Password, &'a str), AccountError> {
     let email = Email::parse(form.email)?;
-    let password = Password::parse(form.password)?;
     let name = form.name.trim();
     if name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(DomainError(
-            "The name must be at most 200 characters, on one line.",
-        ));
+        return Err(DomainError("The name must be at most 200 characters, on one line.").into());
     }
+    let password = Password::new(form.password, policy, &PasswordContext::new(&email, name))?;
     Ok((email, password, name))
 }
 
@@ -60,7 +77,7 @@ pub fn register(
     ip: Option<&str>,
     now: i64,
 ) -> Result<NewSession, AccountError> {
-    let (email, password, name) = parse_registration(form)?;
+    let (email, password, name) = parse_registration(form, &state.settings.password.policy())?;
     let hash = state.hasher.hash(&password);
     let mut conn = state.pool.get().map_err(StoreError::from)?;
     let new = NewUser {
@@ -208,7 +225,7 @@ pub fn create_first_admin(
     ip: Option<&str>,
     now: i64,
 ) -> Result<NewSession, AccountError> {
-    let (email, password, name) = parse_registration(form)?;
+    let (email, password, name) = parse_registration(form, &state.settings.password.policy())?;
     let mut conn = state.pool.get().map_err(StoreError::from)?;
     // Refuse a dead link before spending a hash on it.
     if !setup::token_is_usable(&mut conn, &token.hash(), now)? {

@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::crypto::signing_key::SigningAlg;
+use crate::domain::PasswordPolicy;
+
+mod mail;
+pub use mail::{MailSettings, MailTransport, SmtpTls};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -54,17 +58,19 @@ pub struct DatabaseSettings {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MailSettings {
-    pub transport: String,
-    pub outbox_dir: PathBuf,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PasswordSettings {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// The shortest new password accepted (NIST SP 800-63B rev. 4 §3.1.1.2: 15).
+    pub min_length: usize,
+}
+
+impl PasswordSettings {
+    /// The rules every new password must meet.
+    pub fn policy(&self) -> PasswordPolicy {
+        PasswordPolicy::new(self.min_length)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -250,10 +256,16 @@ impl Settings {
         if self.database.pool_size == 0 {
             problems.push("database.pool_size: must be at least 1".into());
         }
-        if !matches!(self.mail.transport.as_str(), "outbox" | "smtp") {
+        problems.extend(self.mail.problems(self.is_production()));
+        if self.password.min_length < PasswordPolicy::LOWEST_MIN_LENGTH {
             problems.push(format!(
-                "mail.transport: '{}' must be outbox or smtp",
-                self.mail.transport
+                "password.min_length: {} is below 8; NIST SP 800-63B asks for 15 when the password is the only factor",
+                self.password.min_length
+            ));
+        } else if self.password.min_length > 64 {
+            problems.push(format!(
+                "password.min_length: {} leaves too little room below the maximum of 128; use at most 64",
+                self.password.min_length
             ));
         }
         if self.password.memory_kib < 8 * self.password.parallelism.max(1)
@@ -401,6 +413,24 @@ mod tests {
             Some(DatabaseKind::Sqlite("data/ferrid.db".into()))
         );
         assert_eq!(s.password.memory_kib, 19456);
+        assert_eq!(s.password.policy().min_length(), 15);
+    }
+
+    #[test]
+    fn password_min_length_is_bounded() {
+        for (value, ok) in [
+            ("7", false),
+            ("8", true),
+            ("15", true),
+            ("64", true),
+            ("65", false),
+        ] {
+            let result = Settings::load(None, vars(&[("FERRID__PASSWORD__MIN_LENGTH", value)]));
+            assert_eq!(result.is_ok(), ok, "{value}: {result:?}");
+            if let Err(e) = result {
+                assert!(e.to_string().contains("password.min_length"), "{e}");
+            }
+        }
     }
 
     #[test]

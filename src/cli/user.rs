@@ -4,7 +4,7 @@ use std::io::BufRead as _;
 use super::{open_pool, CliError};
 use crate::config::Settings;
 use crate::crypto::password::PasswordHasher;
-use crate::domain::{Email, Password, Role};
+use crate::domain::{Email, Password, PasswordContext, Role};
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::users::{self, NewUser};
 use crate::store::StoreError;
@@ -26,7 +26,9 @@ pub fn add(
     now: i64,
 ) -> Result<(), CliError> {
     let email = Email::parse(email).map_err(|e| CliError::Usage(format!("--email: {e}")))?;
-    let password = Password::parse(&read_password()?)
+    let name = name.trim();
+    let context = PasswordContext::new(&email, name);
+    let password = Password::new(&read_password()?, &settings.password.policy(), &context)
         .map_err(|e| CliError::Usage(format!("password: {e}")))?;
     let hasher = PasswordHasher::new(&settings.password)
         .map_err(|e| CliError::Usage(format!("password settings: {e}")))?;
@@ -36,7 +38,7 @@ pub fn add(
     let role = if admin { Role::Admin } else { Role::User };
     let new = NewUser {
         email: &email,
-        name: name.trim(),
+        name,
         password_hash: &hash,
         role,
     };

@@ -77,6 +77,7 @@ mod tests {
             memory_kib: 64,
             iterations: 1,
             parallelism: 1,
+            min_length: 15,
         })
         .unwrap()
     }
@@ -84,11 +85,14 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_and_verify() {
         let h = cheap();
-        let pw = Password::parse("correct horse").unwrap();
+        let pw = Password::parse("correct horse battery").unwrap();
         let stored = h.hash(&pw);
         assert!(stored.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         assert!(h.verify(&pw, Some(&stored)));
-        assert!(!h.verify(&Password::parse("wrong horse").unwrap(), Some(&stored)));
+        assert!(!h.verify(
+            &Password::parse("wrong horse battery").unwrap(),
+            Some(&stored)
+        ));
         assert_ne!(stored, h.hash(&pw), "salted");
     }
 
@@ -101,11 +105,12 @@ mod tests {
             memory_kib: 96,
             iterations: 3,
             parallelism: 2,
+            min_length: 15,
         })
         .unwrap();
         let dummy = PasswordHash::new(&h.dummy_hash).unwrap();
         assert_eq!(dummy.algorithm.as_str(), "argon2id");
-        let real = h.hash(&Password::parse("correct horse").unwrap());
+        let real = h.hash(&Password::parse("correct horse battery").unwrap());
         let real = PasswordHash::new(&real).unwrap();
         assert_eq!(dummy.params, real.params);
         assert!(h.dummy_hash.starts_with("$argon2id$v=19$m=96,t=3,p=2$"));
@@ -114,9 +119,9 @@ mod tests {
     #[test]
     fn unknown_user_never_verifies() {
         let h = cheap();
-        assert!(!h.verify(&Password::parse("anything at all").unwrap(), None));
+        assert!(!h.verify(&Password::parse("anything at all really").unwrap(), None));
         assert!(!h.verify(
-            &Password::parse("anything at all").unwrap(),
+            &Password::parse("anything at all really").unwrap(),
             Some("garbage")
         ));
     }

@@ -91,7 +91,10 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), StoreError> {
         DbConn::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
     };
-    result.map_err(|e| StoreError::Migration(e.to_string()))
+    result.map_err(|e| StoreError::Migration(e.to_string()))?;
+    // Data that SQL cannot compute (UTS #39 skeletons) is filled in Rust, once per row.
+    super::users::backfill_email_skeletons(conn)?;
+    Ok(())
 }
 
 /// `/readyz`: can we run a query at all?

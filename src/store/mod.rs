@@ -7,6 +7,7 @@ pub mod clients;
 mod db;
 pub mod grants;
 pub mod keys;
+pub mod mail_queue;
 pub mod pending;
 pub mod purge;
 pub mod schema;

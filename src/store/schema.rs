@@ -20,6 +20,7 @@ diesel::table! {
         region -> Text,
         postal_code -> Text,
         country -> Text,
+        email_skeleton -> Nullable<Text>,
     }
 }
 
@@ -188,5 +189,20 @@ diesel::table! {
         used_at -> Nullable<BigInt>,
         successor_hash -> Nullable<Text>,
         superseded_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    mail_queue (id) {
+        id -> BigInt,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        created_at -> BigInt,
+        next_attempt_at -> Nullable<BigInt>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<BigInt>,
     }
 }

@@ -57,7 +57,8 @@ impl UserRow {
     }
 }
 
-/// Inserts a user; an email already taken in any letter case is `StoreError::Duplicate`.
+/// Inserts a user. An email already taken in any letter case, or one that looks like a
+/// taken one (the same UTS #39 skeleton), is `StoreError::Duplicate`.
 pub fn insert(conn: &mut DbConn, new: &NewUser<'_>, now: i64) -> Result<User, StoreError> {
     let id = crate::crypto::token::random_id();
     diesel::insert_into(users::table)
@@ -65,6 +66,7 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>, now: i64) -> Result<User, St
             users::id.eq(&id),
             users::email.eq(new.email.as_str()),
             users::email_normalized.eq(new.email.normalized()),
+            users::email_skeleton.eq(Some(new.email.skeleton())),
             users::email_verified.eq(false),
             users::name.eq(new.name),
             users::password_hash.eq(Some(new.password_hash)),
@@ -85,6 +87,55 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>, now: i64) -> Result<User, St
         created_at: now,
         updated_at: now,
     })
+}
+
+/// Fills the email skeleton of rows that have none (rows older than the column), oldest
+/// first, and returns how many it filled. Runs at start, right after the migrations: SQL
+/// cannot compute a skeleton. When an older row already holds a row's skeleton (two existing
+/// accounts that look alike) the newer row keeps NULL, and a warning names both, so an
+/// administrator can look; the start does not fail, and the next start tries again.
+pub fn backfill_email_skeletons(conn: &mut DbConn) -> Result<usize, StoreError> {
+    let pending: Vec<(String, String)> = users::table
+        .filter(users::email_skeleton.is_null())
+        .order((users::created_at.asc(), users::id.asc()))
+        .select((users::id, users::email))
+        .load(conn)?;
+    let mut filled = 0;
+    for (id, email) in pending {
+        // Rows from before normalisation (NFKC, IDNA domains) get today's normalised form
+        // too, so their owners still log in by the address they type.
+        let parsed = Email::parse(&email).unwrap_or_else(|_| Email::from_trusted(email));
+        let skeleton = parsed.skeleton();
+        let holder: Option<String> = users::table
+            .filter(users::email_skeleton.eq(&skeleton))
+            .select(users::id)
+            .first(conn)
+            .optional()?;
+        let written = match holder {
+            Some(_) => Err(StoreError::Duplicate),
+            None => diesel::update(
+                users::table
+                    .find(&id)
+                    .filter(users::email_skeleton.is_null()),
+            )
+            .set((
+                users::email_skeleton.eq(Some(&skeleton)),
+                users::email_normalized.eq(parsed.normalized()),
+            ))
+            .execute(conn)
+            .map_err(StoreError::from_insert),
+        };
+        match written {
+            Ok(n) => filled += n,
+            // Also what a concurrent insert or another replica's backfill looks like.
+            Err(StoreError::Duplicate) => log::warn!(
+                "user {id}: email looks like the email of user {} (same confusable skeleton); left without a skeleton, so look-alikes of it are not refused",
+                holder.as_deref().unwrap_or("registered meanwhile")
+            ),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// The user and their password hash (for login), by email in any letter case.

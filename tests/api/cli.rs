@@ -39,7 +39,7 @@ async fn user_add_and_set_role(backend: Backend) {
     );
 
     // Duplicate, in another letter case: a clear message, exit 1, nothing changed.
-    let dup = add("FRANK@example.com", &["--admin"], "other password\n");
+    let dup = add("FRANK@example.com", &["--admin"], "other password here\n");
     assert_eq!(dup.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
     assert_eq!(app.user_count(), 1);
