@@ -41,7 +41,11 @@ impl Application {
         let kind = settings
             .database_kind()
             .ok_or_else(|| anyhow::anyhow!("database.url: unknown database scheme"))?;
-        let pool = store::connect(&kind, settings.database.pool_size)?;
+        let pool = store::connect(
+            &kind,
+            settings.database.pool_size,
+            Duration::from_millis(settings.database.pool_timeout_ms),
+        )?;
         let keys = Arc::new(open_key_store(&settings, &pool, clock.now())?);
         let hasher = PasswordHasher::new(&settings.password)
             .map_err(|e| anyhow::anyhow!("password: invalid argon2 parameters: {e}"))?;

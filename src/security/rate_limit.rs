@@ -246,6 +246,8 @@ mod tests {
             login_per_ip: 5,
             window: 60,
             redis_url,
+            redis_timeout_ms: 100,
+            redis_retry_interval: 2,
         }
     }
 

@@ -64,7 +64,7 @@ async fn run(
     let now = state.clock.now();
     let outcome = web::block(move || authorize::start(&state, params, session, now))
         .await?
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::from)?;
     respond(outcome, after_post)
 }
 
@@ -105,7 +105,7 @@ pub async fn resume(
     let id = query.into_inner().request;
     let outcome = web::block(move || authorize::resume(&state, &id, session, now))
         .await?
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::from)?;
     respond(outcome, false)
 }
 
@@ -137,7 +137,7 @@ pub async fn show_consent(
         let state = state.clone();
         web::block(move || authorize::consent_view(&state, &id, info, now))
             .await?
-            .map_err(|e| PageError::Internal(e.to_string()))?
+            .map_err(PageError::from)?
     };
     let view = match view {
         Ok(view) => view,
@@ -181,6 +181,6 @@ pub async fn submit_consent(
     let id = form.into_inner().request;
     let outcome = web::block(move || authorize::decide_consent(&state, &id, info, allow, now))
         .await?
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::from)?;
     respond(outcome, true)
 }
