@@ -63,11 +63,12 @@ impl Application {
             .unwrap_or_else(|| format!("http://{address}"));
         let cors_origins = AllowedOrigins::new(settings.server.cors_origins.clone());
         cors_origins.refresh(&mut *pool.get()?)?;
+        let login_limiter = LoginLimiter::new(settings.rate_limit.clone(), clock.clone())
+            .map_err(anyhow::Error::msg)?;
         let state = web::Data::new(AppState {
             clock,
             cors_origins,
-            login_limiter: LoginLimiter::new(settings.rate_limit.clone())
-                .map_err(anyhow::Error::msg)?,
+            login_limiter,
             settings,
             issuer: issuer.clone(),
             pool,

@@ -110,3 +110,96 @@ async fn a_lost_database_gets_fast_503s_and_recovers_without_restart() {
     let response = app.post_form(&page_browser, "/login", &login).await;
     assert_eq!(response.status(), 303, "login works again");
 }
+
+/// A loopback port where nothing listens (bound, then released).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn throttled_by_redis_at(url: String) -> impl Fn(&mut ferrid::config::Settings) {
+    move |s| {
+        s.rate_limit.redis_url = Some(ferrid::config::Secret::new(url.clone()));
+        s.rate_limit.login_per_account = 3;
+        // Every test shares 127.0.0.1 (and the Redis server): keep the per-IP limit away.
+        s.rate_limit.login_per_ip = 1_000_000;
+    }
+}
+
+/// A login round trip and how long it took.
+async fn timed_login(app: &TestApp, email: &str, password: &str) -> (u16, Duration) {
+    let started = Instant::now();
+    let status = app
+        .login(&browser(), email, password)
+        .await
+        .status()
+        .as_u16();
+    (status, started.elapsed())
+}
+
+#[tokio::test]
+async fn redis_down_neither_stops_the_start_nor_slows_logins_and_throttling_goes_on() {
+    let url = format!("redis://127.0.0.1:{}/", closed_port());
+    let app = spawn_app_with(Backend::Sqlite, throttled_by_redis_at(url)).await;
+    assert!(!app.state.login_limiter.uses_redis(), "counting in process");
+    let user = app.new_user().await;
+
+    let (status, took) = timed_login(&app, &user.email, &user.password).await;
+    assert_eq!(status, 303);
+    // Generous: the point is no multi-second waits on Redis, not this machine's speed.
+    assert!(took < Duration::from_secs(2), "login took {took:?}");
+    for _ in 0..3 {
+        let (status, took) = timed_login(&app, &user.email, "not the password at all").await;
+        assert_eq!(status, 400);
+        assert!(took < Duration::from_secs(2), "failed login took {took:?}");
+    }
+    let (status, _) = timed_login(&app, &user.email, &user.password).await;
+    assert_eq!(status, 429, "throttled in process while Redis is down");
+}
+
+#[tokio::test]
+async fn counting_moves_back_to_redis_when_it_answers_again() {
+    let Some(redis) = redis_url() else { return };
+    let proxy = TcpProxy::start(socket_addr_of(&redis));
+    proxy.cut();
+    let throttled = throttled_by_redis_at(proxy.route(&redis));
+    let master = ferrid::crypto::master_key::MasterKey::generate().to_base64();
+    let configure = |s: &mut ferrid::config::Settings| {
+        throttled(s);
+        s.secrets.master_key = Some(ferrid::config::Secret::new(master.clone()));
+    };
+    let first = spawn_app_with(Backend::Sqlite, configure).await;
+    let database_url = first.database_url.clone();
+    let second = spawn_app_with(Backend::Sqlite, |s| {
+        configure(s);
+        s.database.url = database_url.clone();
+    })
+    .await;
+    assert!(!first.state.login_limiter.uses_redis());
+
+    proxy.restore();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    for app in [&first, &second] {
+        // The breaker probes once its cool-down (rate_limit.redis_retry_interval) is over.
+        app.clock
+            .advance(app.state.settings.rate_limit.redis_retry_interval);
+        while !app.state.login_limiter.uses_redis() {
+            assert!(Instant::now() < deadline, "still counting in process");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    // Shared counts again: failures on both replicas lock the account on both.
+    let user = first.new_user().await;
+    for app in [&first, &second, &first] {
+        assert_eq!(
+            timed_login(app, &user.email, "not the password at all")
+                .await
+                .0,
+            400
+        );
+    }
+    for app in [&first, &second] {
+        assert_eq!(timed_login(app, &user.email, &user.password).await.0, 429);
+    }
+}
