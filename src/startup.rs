@@ -6,6 +6,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -14,11 +15,12 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::key_store::{self, KeyPolicy, KeyStore};
 use crate::crypto::password::PasswordHasher;
+use crate::security::connections::ConnectionCounter;
 use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::LoginLimiter;
 use crate::state::AppState;
 use crate::store;
-use crate::web::{self as handlers, error, headers};
+use crate::web::{self as handlers, client_errors, error, headers, request_deadline};
 
 pub struct Application {
     port: u16,
@@ -69,6 +71,7 @@ impl Application {
             clock,
             cors_origins,
             login_limiter,
+            client_errors: AtomicU64::new(0),
             settings,
             issuer: issuer.clone(),
             pool,
@@ -79,14 +82,21 @@ impl Application {
         spawn_maintenance(&state);
         let setup_link = accounts::issue_setup_token(&state, state.clock.now())?
             .map(|token| format!("{issuer}/setup?token={}", token.as_str()));
-        let blocking_threads = state.settings.server.blocking_threads;
         let server = {
+            let limits = state.settings.server.clone();
             let state = state.clone();
-            HttpServer::new(move || {
+            let server = HttpServer::new(move || {
                 let limits = &state.settings.server;
                 App::new()
+                    // Innermost: whole bodies are in before any handler (or CORS) runs.
+                    .wrap(actix_web::middleware::from_fn(
+                        request_deadline::read_deadline,
+                    ))
                     .wrap(actix_web::middleware::from_fn(handlers::cors::cors))
                     .wrap(headers::security_headers())
+                    .wrap(actix_web::middleware::from_fn(
+                        client_errors::count_client_errors,
+                    ))
                     // Path only (%U), never the query string: it may hold codes or tokens.
                     .wrap(
                         Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
@@ -114,10 +124,19 @@ impl Application {
                         .into()
                     }))
                     .configure(|cfg| handlers::routes(cfg, limits.form_limit))
-            })
-            .worker_max_blocking_threads(blocking_threads)
-            .listen(listener)?
-            .run()
+            });
+            let per_ip = limits.max_connections_per_ip;
+            let counter = (per_ip > 0).then(|| ConnectionCounter::new(per_ip));
+            server
+                .worker_max_blocking_threads(limits.blocking_threads)
+                // The deadline for the headers; the body's is web::request_deadline's.
+                .client_request_timeout(Duration::from_millis(limits.request_timeout_ms))
+                .client_disconnect_timeout(DISCONNECT_TIMEOUT)
+                .on_connect(move |connection, data| {
+                    admit_connection(counter.as_ref(), connection, data)
+                })
+                .listen(listener)?
+                .run()
         };
         Ok(Application {
             port: address.port(),
@@ -148,6 +167,24 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (actix's graceful stop).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// How long a closing connection may take to flush its last response.
+const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The per-IP connection cap: each connection takes a slot, kept in its connection data so
+/// closing it frees the slot (see security::connections).
+fn admit_connection(
+    counter: Option<&Arc<ConnectionCounter>>,
+    connection: &dyn std::any::Any,
+    data: &mut actix_web::dev::Extensions,
+) {
+    let peer = connection
+        .downcast_ref::<actix_web::rt::net::TcpStream>()
+        .and_then(|s| s.peer_addr().ok());
+    if let (Some(counter), Some(peer)) = (counter, peer) {
+        data.insert(counter.admit(peer.ip()));
     }
 }
 

@@ -18,3 +18,4 @@ mod proxy;
 mod redis;
 mod serve;
 mod setup;
+mod slow_clients;
