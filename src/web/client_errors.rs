@@ -20,11 +20,10 @@ pub async fn count_client_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
     let response = next.call(req).await?;
     let status = response.status();
     if let Some(level) = log_level(status) {
-        if let Some(state) = state {
+        if let Some(state) = response.request().app_data::<web::Data<AppState>>() {
             state
                 .client_errors
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -94,9 +94,6 @@ pub async fn read_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(next.call(req).await?.map_into_left_body());
-    };
     if req
         .conn_data::<ConnectionSlot>()
         .is_some_and(|slot| slot.over_cap())
@@ -110,8 +107,15 @@ pub async fn read_deadline(
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         return Ok(req.into_response(refusal).map_into_right_body());
     }
-    let server = &state.settings.server;
-    let max_body = server.form_limit.max(server.json_limit);
+    let Some((max_body, deadline)) = req.app_data::<web::Data<AppState>>().map(|state| {
+        let server = &state.settings.server;
+        (
+            server.form_limit.max(server.json_limit),
+            Duration::from_millis(server.request_timeout_ms),
+        )
+    }) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
     let refusal = match plan(req.method(), req.headers(), max_body) {
         BodyPlan::Empty => return Ok(next.call(req).await?.map_into_left_body()),
         BodyPlan::Oversized => {
@@ -127,7 +131,6 @@ pub async fn read_deadline(
             "Upgrade and CONNECT requests are not served here.",
         ),
         BodyPlan::Read => {
-            let deadline = Duration::from_millis(server.request_timeout_ms);
             let read = read_body(req.take_payload(), max_body);
             match actix_web::rt::time::timeout(deadline, read).await {
                 Ok(Ok(body)) => {
