@@ -82,62 +82,7 @@ impl Application {
         spawn_maintenance(&state);
         let setup_link = accounts::issue_setup_token(&state, state.clock.now())?
             .map(|token| format!("{issuer}/setup?token={}", token.as_str()));
-        let server = {
-            let limits = state.settings.server.clone();
-            let state = state.clone();
-            let server = HttpServer::new(move || {
-                let limits = &state.settings.server;
-                App::new()
-                    // Innermost: whole bodies are in before any handler (or CORS) runs.
-                    .wrap(actix_web::middleware::from_fn(
-                        request_deadline::read_deadline,
-                    ))
-                    .wrap(actix_web::middleware::from_fn(handlers::cors::cors))
-                    .wrap(headers::security_headers())
-                    .wrap(actix_web::middleware::from_fn(
-                        client_errors::count_client_errors,
-                    ))
-                    // Path only (%U), never the query string: it may hold codes or tokens.
-                    .wrap(
-                        Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
-                            .custom_request_replace("method", |req| req.method().to_string()),
-                    )
-                    .app_data(state.clone())
-                    .app_data(
-                        web::FormConfig::default()
-                            .limit(limits.form_limit)
-                            .error_handler(error::form_error_handler),
-                    )
-                    .app_data(
-                        web::PayloadConfig::default()
-                            .limit(limits.form_limit.max(limits.json_limit)),
-                    )
-                    .app_data(web::JsonConfig::default().limit(limits.json_limit))
-                    .app_data(web::QueryConfig::default().error_handler(|err, _req| {
-                        let page = error::PageError::BadRequest(
-                            "The request's parameters could not be read.".into(),
-                        );
-                        actix_web::error::InternalError::from_response(
-                            err.to_string(),
-                            actix_web::ResponseError::error_response(&page),
-                        )
-                        .into()
-                    }))
-                    .configure(|cfg| handlers::routes(cfg, limits.form_limit))
-            });
-            let per_ip = limits.max_connections_per_ip;
-            let counter = (per_ip > 0).then(|| ConnectionCounter::new(per_ip));
-            server
-                .worker_max_blocking_threads(limits.blocking_threads)
-                // The deadline for the headers; the body's is web::request_deadline's.
-                .client_request_timeout(Duration::from_millis(limits.request_timeout_ms))
-                .client_disconnect_timeout(DISCONNECT_TIMEOUT)
-                .on_connect(move |connection, data| {
-                    admit_connection(counter.as_ref(), connection, data)
-                })
-                .listen(listener)?
-                .run()
-        };
+        let server = serve(&state, listener)?;
         Ok(Application {
             port: address.port(),
             issuer,
@@ -168,6 +113,60 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The HTTP server: middleware (outermost last), shared state, body limits and routes, and
+/// the connection-level limits: blocking threads, the header deadline, the per-IP cap.
+fn serve(state: &web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let limits = state.settings.server.clone();
+    let state = state.clone();
+    let server = HttpServer::new(move || {
+        let limits = &state.settings.server;
+        App::new()
+            // Innermost: whole bodies are in before any handler (or CORS) runs.
+            .wrap(actix_web::middleware::from_fn(
+                request_deadline::read_deadline,
+            ))
+            .wrap(actix_web::middleware::from_fn(handlers::cors::cors))
+            .wrap(headers::security_headers())
+            .wrap(actix_web::middleware::from_fn(
+                client_errors::count_client_errors,
+            ))
+            // Path only (%U), never the query string: it may hold codes or tokens.
+            .wrap(
+                Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
+                    .custom_request_replace("method", |req| req.method().to_string()),
+            )
+            .app_data(state.clone())
+            .app_data(
+                web::FormConfig::default()
+                    .limit(limits.form_limit)
+                    .error_handler(error::form_error_handler),
+            )
+            .app_data(web::PayloadConfig::default().limit(limits.form_limit.max(limits.json_limit)))
+            .app_data(web::JsonConfig::default().limit(limits.json_limit))
+            .app_data(web::QueryConfig::default().error_handler(|err, _req| {
+                let page = error::PageError::BadRequest(
+                    "The request's parameters could not be read.".into(),
+                );
+                actix_web::error::InternalError::from_response(
+                    err.to_string(),
+                    actix_web::ResponseError::error_response(&page),
+                )
+                .into()
+            }))
+            .configure(|cfg| handlers::routes(cfg, limits.form_limit))
+    });
+    let per_ip = limits.max_connections_per_ip;
+    let counter = (per_ip > 0).then(|| ConnectionCounter::new(per_ip));
+    Ok(server
+        .worker_max_blocking_threads(limits.blocking_threads)
+        // The deadline for the headers; the body's is web::request_deadline's.
+        .client_request_timeout(Duration::from_millis(limits.request_timeout_ms))
+        .client_disconnect_timeout(DISCONNECT_TIMEOUT)
+        .on_connect(move |connection, data| admit_connection(counter.as_ref(), connection, data))
+        .listen(listener)?
+        .run())
 }
 
 /// How long a closing connection may take to flush its last response.

@@ -57,6 +57,7 @@ async fn a_lost_database_gets_fast_503s_and_recovers_without_restart() {
         ("csrf_token", csrf.as_str()),
     ];
     assert_eq!(client_credentials(&app, &rp).await.0, 200);
+    let account_browser = app.logged_in_browser(&user).await;
 
     proxy.cut();
 
@@ -109,6 +110,12 @@ async fn a_lost_database_gets_fast_503s_and_recovers_without_restart() {
     assert_eq!(timed_status(&app, "/readyz").await.0, 200);
     let response = app.post_form(&page_browser, "/login", &login).await;
     assert_eq!(response.status(), 303, "login works again");
+    let response = account_browser
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "the session survived the outage");
 }
 
 /// A loopback port where nothing listens (bound, then released).
