@@ -7,7 +7,7 @@
 //!
 //! A WebSocket upgrade (and CONNECT) makes actix treat everything after the headers as a body
 //! that ends only when the connection does; Ferrid serves neither, so such requests are
-//! answered 400 at once.
+//! answered 400 at once. So are connections beyond the per-IP cap (429).
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -90,6 +90,19 @@ fn close_with(status: StatusCode, message: &'static str) -> HttpResponse {
         .body(message)
 }
 
+/// A connection beyond `server.max_connections_per_ip` (see security::connections) is
+/// answered before its body is read, and closed.
+fn over_cap() -> HttpResponse {
+    let mut refusal = close_with(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many connections from your address.",
+    );
+    refusal
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    refusal
+}
+
 pub async fn read_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -98,14 +111,7 @@ pub async fn read_deadline(
         .conn_data::<ConnectionSlot>()
         .is_some_and(|slot| slot.over_cap())
     {
-        let mut refusal = close_with(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many connections from your address.",
-        );
-        refusal
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-        return Ok(req.into_response(refusal).map_into_right_body());
+        return Ok(req.into_response(over_cap()).map_into_right_body());
     }
     let Some((max_body, deadline)) = req.app_data::<web::Data<AppState>>().map(|state| {
         let server = &state.settings.server;
