@@ -119,7 +119,7 @@ pub fn login(
     let password_ok = state.hasher.verify(&password, stored_hash);
     match found {
         Some((user, _)) if password_ok && !user.disabled => {
-            state.login_limiter.succeeded(email.normalized());
+            state.login_limiter.succeeded(email.normalized(), now);
             audit::record(
                 &mut conn,
                 &Event::new(EventKind::LoginSucceeded).user(&user.id).ip(ip),

@@ -47,6 +47,10 @@ pub struct ServerSettings {
     /// Browser origins allowed on the protocol endpoints besides those of redirect URIs.
     #[serde(default)]
     pub cors_origins: Vec<String>,
+    /// Deadline for reading a request's headers, and then its whole body (milliseconds).
+    pub request_timeout_ms: u64,
+    /// Open connections per client IP; 0 means no cap.
+    pub max_connections_per_ip: u32,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -54,6 +58,8 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     pub url: String,
     pub pool_size: u32,
+    /// How long a request waits for a pooled connection before it is answered 503.
+    pub pool_timeout_ms: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -119,6 +125,10 @@ pub struct RateLimitSettings {
     /// Keep the counts in Redis (7.0 or later), shared by every replica.
     #[serde(default)]
     pub redis_url: Option<Secret>,
+    /// Connect, read and write timeout of each Redis call (milliseconds).
+    pub redis_timeout_ms: u64,
+    /// Seconds between attempts to reach Redis again while counting in process.
+    pub redis_retry_interval: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -257,6 +267,7 @@ impl Settings {
             problems.push("database.pool_size: must be at least 1".into());
         }
         problems.extend(self.mail.problems(self.is_production()));
+        problems.extend(self.outage_problems());
         if self.password.min_length < PasswordPolicy::LOWEST_MIN_LENGTH {
             problems.push(format!(
                 "password.min_length: {} is below 8; NIST SP 800-63B asks for 15 when the password is the only factor",
@@ -333,6 +344,27 @@ impl Settings {
         } else {
             Err(ConfigError::Invalid(problems))
         }
+    }
+
+    /// The timeouts that decide how Ferrid behaves when a client, the database or Redis is
+    /// slow or gone (see README, Outages).
+    fn outage_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !(50..=60_000).contains(&self.database.pool_timeout_ms) {
+            problems.push("database.pool_timeout_ms: must be between 50 and 60000".into());
+        }
+        if !(100..=300_000).contains(&self.server.request_timeout_ms) {
+            problems.push("server.request_timeout_ms: must be between 100 and 300000".into());
+        }
+        // Redis calls run on the blocking threads of logins: a longer wait slows every login
+        // while Redis is unreachable.
+        if !(1..=1_000).contains(&self.rate_limit.redis_timeout_ms) {
+            problems.push("rate_limit.redis_timeout_ms: must be between 1 and 1000".into());
+        }
+        if self.rate_limit.redis_retry_interval <= 0 {
+            problems.push("rate_limit.redis_retry_interval: must be positive".into());
+        }
+        problems
     }
 
     /// Production: `server.environment = "production"`, or an https issuer.
@@ -495,6 +527,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("tokens.refresh_reuse_grace"), "{err}");
+    }
+
+    #[test]
+    fn outage_timeouts_are_checked() {
+        let s = Settings::defaults();
+        assert_eq!(s.database.pool_timeout_ms, 1000);
+        assert!(s.rate_limit.redis_timeout_ms <= 100);
+        let err = Settings::load(
+            None,
+            vars(&[
+                ("FERRID__DATABASE__POOL_TIMEOUT_MS", "0"),
+                ("FERRID__SERVER__REQUEST_TIMEOUT_MS", "10"),
+                ("FERRID__RATE_LIMIT__REDIS_TIMEOUT_MS", "5000"),
+                ("FERRID__RATE_LIMIT__REDIS_RETRY_INTERVAL", "0"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        for key in [
+            "database.pool_timeout_ms",
+            "server.request_timeout_ms",
+            "rate_limit.redis_timeout_ms",
+            "rate_limit.redis_retry_interval",
+        ] {
+            assert!(err.contains(key), "{key}: {err}");
+        }
     }
 
     #[test]

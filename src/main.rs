@@ -9,7 +9,7 @@ use ferrid::config::Settings;
 fn main() -> ExitCode {
     // clap exits with status 2 and a usage message on bad arguments.
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    ferrid::logging::init();
     let settings = match Settings::load(cli.config.as_deref(), std::env::vars()) {
         Ok(settings) => settings,
         Err(e) => {

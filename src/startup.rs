@@ -6,6 +6,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -14,11 +15,13 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::key_store::{self, KeyPolicy, KeyStore};
 use crate::crypto::password::PasswordHasher;
+use crate::mail::{self, Mailer};
+use crate::security::connections::ConnectionCounter;
 use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::LoginLimiter;
 use crate::state::AppState;
 use crate::store;
-use crate::web::{self as handlers, error, headers};
+use crate::web::{self as handlers, client_errors, error, headers, request_deadline};
 
 pub struct Application {
     port: u16,
@@ -41,8 +44,14 @@ impl Application {
         let kind = settings
             .database_kind()
             .ok_or_else(|| anyhow::anyhow!("database.url: unknown database scheme"))?;
-        let pool = store::connect(&kind, settings.database.pool_size)?;
+        let pool = store::connect(
+            &kind,
+            settings.database.pool_size,
+            Duration::from_millis(settings.database.pool_timeout_ms),
+        )?;
         let keys = Arc::new(open_key_store(&settings, &pool, clock.now())?);
+        // Mail settings are checked before anything binds: a bad SMTP setup stops the start.
+        let mailer = Mailer::from_settings(&settings.mail, settings.is_production())?;
         let hasher = PasswordHasher::new(&settings.password)
             .map_err(|e| anyhow::anyhow!("password: invalid argon2 parameters: {e}"))?;
         let listener = TcpListener::bind(&settings.server.bind).map_err(|e| {
@@ -59,11 +68,13 @@ impl Application {
             .unwrap_or_else(|| format!("http://{address}"));
         let cors_origins = AllowedOrigins::new(settings.server.cors_origins.clone());
         cors_origins.refresh(&mut *pool.get()?)?;
+        let login_limiter = LoginLimiter::new(settings.rate_limit.clone(), clock.clone())
+            .map_err(anyhow::Error::msg)?;
         let state = web::Data::new(AppState {
             clock,
             cors_origins,
-            login_limiter: LoginLimiter::new(settings.rate_limit.clone())
-                .map_err(anyhow::Error::msg)?,
+            login_limiter,
+            client_errors: AtomicU64::new(0),
             settings,
             issuer: issuer.clone(),
             pool,
@@ -72,48 +83,12 @@ impl Application {
             discovery: serde_json::to_vec(&crate::oauth::discovery::metadata(&issuer))?.into(),
         });
         spawn_maintenance(&state);
+        spawn_mail_worker(&state, mailer)?;
+        // The common-password list (half a million entries) loads off the request path.
+        std::thread::spawn(crate::domain::password::warm_up);
         let setup_link = accounts::issue_setup_token(&state, state.clock.now())?
             .map(|token| format!("{issuer}/setup?token={}", token.as_str()));
-        let blocking_threads = state.settings.server.blocking_threads;
-        let server = {
-            let state = state.clone();
-            HttpServer::new(move || {
-                let limits = &state.settings.server;
-                App::new()
-                    .wrap(actix_web::middleware::from_fn(handlers::cors::cors))
-                    .wrap(headers::security_headers())
-                    // Path only (%U), never the query string: it may hold codes or tokens.
-                    .wrap(
-                        Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
-                            .custom_request_replace("method", |req| req.method().to_string()),
-                    )
-                    .app_data(state.clone())
-                    .app_data(
-                        web::FormConfig::default()
-                            .limit(limits.form_limit)
-                            .error_handler(error::form_error_handler),
-                    )
-                    .app_data(
-                        web::PayloadConfig::default()
-                            .limit(limits.form_limit.max(limits.json_limit)),
-                    )
-                    .app_data(web::JsonConfig::default().limit(limits.json_limit))
-                    .app_data(web::QueryConfig::default().error_handler(|err, _req| {
-                        let page = error::PageError::BadRequest(
-                            "The request's parameters could not be read.".into(),
-                        );
-                        actix_web::error::InternalError::from_response(
-                            err.to_string(),
-                            actix_web::ResponseError::error_response(&page),
-                        )
-                        .into()
-                    }))
-                    .configure(|cfg| handlers::routes(cfg, limits.form_limit))
-            })
-            .worker_max_blocking_threads(blocking_threads)
-            .listen(listener)?
-            .run()
-        };
+        let server = serve(&state, listener)?;
         Ok(Application {
             port: address.port(),
             issuer,
@@ -143,6 +118,78 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (actix's graceful stop).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// The HTTP server: middleware (outermost last), shared state, body limits and routes, and
+/// the connection-level limits: blocking threads, the header deadline, the per-IP cap.
+fn serve(state: &web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let limits = state.settings.server.clone();
+    let state = state.clone();
+    let server = HttpServer::new(move || {
+        let limits = &state.settings.server;
+        App::new()
+            // Innermost: whole bodies are in before any handler (or CORS) runs.
+            .wrap(actix_web::middleware::from_fn(
+                request_deadline::read_deadline,
+            ))
+            .wrap(actix_web::middleware::from_fn(handlers::cors::cors))
+            .wrap(headers::security_headers())
+            .wrap(actix_web::middleware::from_fn(
+                client_errors::count_client_errors,
+            ))
+            // Path only (%U), never the query string: it may hold codes or tokens.
+            .wrap(
+                Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
+                    .custom_request_replace("method", |req| req.method().to_string()),
+            )
+            .app_data(state.clone())
+            .app_data(
+                web::FormConfig::default()
+                    .limit(limits.form_limit)
+                    .error_handler(error::form_error_handler),
+            )
+            .app_data(web::PayloadConfig::default().limit(limits.form_limit.max(limits.json_limit)))
+            .app_data(web::JsonConfig::default().limit(limits.json_limit))
+            .app_data(web::QueryConfig::default().error_handler(|err, _req| {
+                let page = error::PageError::BadRequest(
+                    "The request's parameters could not be read.".into(),
+                );
+                actix_web::error::InternalError::from_response(
+                    err.to_string(),
+                    actix_web::ResponseError::error_response(&page),
+                )
+                .into()
+            }))
+            .configure(|cfg| handlers::routes(cfg, limits.form_limit))
+    });
+    let per_ip = limits.max_connections_per_ip;
+    let counter = (per_ip > 0).then(|| ConnectionCounter::new(per_ip));
+    Ok(server
+        .worker_max_blocking_threads(limits.blocking_threads)
+        // The deadline for the headers; the body's is web::request_deadline's.
+        .client_request_timeout(Duration::from_millis(limits.request_timeout_ms))
+        .client_disconnect_timeout(DISCONNECT_TIMEOUT)
+        .on_connect(move |connection, data| admit_connection(counter.as_ref(), connection, data))
+        .listen(listener)?
+        .run())
+}
+
+/// How long a closing connection may take to flush its last response.
+const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The per-IP connection cap: each connection takes a slot, kept in its connection data so
+/// closing it frees the slot (see security::connections).
+fn admit_connection(
+    counter: Option<&Arc<ConnectionCounter>>,
+    connection: &dyn std::any::Any,
+    data: &mut actix_web::dev::Extensions,
+) {
+    let peer = connection
+        .downcast_ref::<actix_web::rt::net::TcpStream>()
+        .and_then(|s| s.peer_addr().ok());
+    if let (Some(counter), Some(peer)) = (counter, peer) {
+        data.insert(counter.admit(peer.ip()));
     }
 }
 
@@ -189,6 +236,21 @@ fn spawn_maintenance(state: &web::Data<AppState>) {
     if let Err(e) = spawned {
         log::error!("cannot start the maintenance thread: {e}");
     }
+}
+
+/// The mail queue's delivery thread (network I/O, so never on the request path's blocking
+/// threads); it ends with the application state.
+fn spawn_mail_worker(state: &web::Data<AppState>, mailer: Mailer) -> anyhow::Result<()> {
+    let weak: Weak<AppState> = Arc::downgrade(&state.clone().into_inner());
+    mail::worker::spawn(
+        state.pool.clone(),
+        mailer,
+        state.clock.clone(),
+        Duration::from_secs(state.settings.mail.poll_interval),
+        weak,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot start the mail worker: {e}"))?;
+    Ok(())
 }
 
 /// How often expired rows are purged, in seconds.

@@ -1,4 +1,5 @@
 //! The shared state every handler gets through `web::Data<AppState>`; nothing is global.
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::clock::Clock;
@@ -24,11 +25,20 @@ pub struct AppState {
     pub discovery: bytes::Bytes,
     /// Browser origins allowed on the protocol endpoints.
     pub cors_origins: AllowedOrigins,
+    /// Requests answered 4xx by the application (see web::client_errors).
+    pub client_errors: AtomicU64,
 }
 
 impl AppState {
     /// Cookies get `Secure` whenever the issuer is https.
     pub fn cookies_secure(&self) -> bool {
         self.issuer.starts_with("https://")
+    }
+
+    /// Client errors so far: 4xx answers of this application, plus malformed requests that
+    /// actix answered before they reached it (counted process-wide by the logger, see
+    /// `logging`).
+    pub fn client_errors(&self) -> u64 {
+        self.client_errors.load(Ordering::Relaxed) + crate::logging::client_stream_errors()
     }
 }

@@ -156,5 +156,6 @@ pub(crate) fn open_pool(settings: &Settings) -> Result<store::Pool, CliError> {
     let kind = settings
         .database_kind()
         .ok_or_else(|| CliError::Usage("database.url: unknown database scheme".into()))?;
-    Ok(store::connect(&kind, 2)?)
+    let wait = std::time::Duration::from_millis(settings.database.pool_timeout_ms);
+    Ok(store::connect(&kind, 2, wait)?)
 }

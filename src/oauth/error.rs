@@ -184,12 +184,23 @@ impl Serialize for OAuthError {
     }
 }
 
-/// Storage failures are internal: `server_error`, with the cause kept for the log.
+/// Storage failures: an unreachable database is `temporarily_unavailable` (RFC 6749 §5.2,
+/// §4.1.2.1: the client may retry; answered 503 with Retry-After), whose cause goes to the
+/// log here because the description is sent; anything else is `server_error`, the cause kept
+/// in the description for the log only.
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
-        OAuthError::server_error(e.to_string())
+        if e.is_unavailable() {
+            log::warn!("database unavailable: {e}");
+            OAuthError::temporarily_unavailable(UNAVAILABLE)
+        } else {
+            OAuthError::server_error(e.to_string())
+        }
     }
 }
+
+/// The description sent while the database is unreachable.
+pub const UNAVAILABLE: &str = "the service is temporarily unavailable, retry shortly";
 
 #[cfg(test)]
 mod tests {
@@ -225,6 +236,19 @@ mod tests {
             e.to_string().contains("db.internal"),
             "the log line keeps it"
         );
+    }
+
+    #[test]
+    fn an_unreachable_database_is_temporarily_unavailable_without_its_cause() {
+        let lost = StoreError::Database(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection,
+            Box::new("server closed the connection to db.internal".to_string()),
+        ));
+        let e = OAuthError::from(lost);
+        assert_eq!(e.code, ErrorCode::TemporarilyUnavailable);
+        assert!(!e.description.contains("db.internal"));
+        let other = StoreError::Database(diesel::result::Error::NotFound);
+        assert_eq!(OAuthError::from(other).code, ErrorCode::ServerError);
     }
 
     #[test]

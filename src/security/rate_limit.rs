@@ -4,11 +4,17 @@
 //! the window ends.
 //!
 //! The counts live in process by default; with `rate_limit.redis_url` they live in Redis, so
-//! every replica sees the same counts. Should Redis fail, counting falls back to the process
-//! (logged) rather than letting guesses through uncounted or locking everyone out.
+//! every replica sees the same counts. Should Redis fail, a circuit breaker switches counting
+//! to the process (logged once) rather than letting guesses through uncounted, locking
+//! everyone out, or making each login wait on Redis; Redis is probed in the background and
+//! used again once it answers.
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
+use super::breaker::{Breaker, Transition};
+use super::redis_counter::RedisCounter;
+use crate::clock::Clock;
 use crate::config::RateLimitSettings;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,24 +41,109 @@ pub trait FailureCounter: Send + Sync {
 
 pub struct LoginLimiter {
     settings: RateLimitSettings,
-    counter: Box<dyn FailureCounter>,
-    /// Used when the configured counter fails.
-    fallback: MemoryCounter,
+    /// Always kept: the counts while Redis is unconfigured or unreachable.
+    memory: MemoryCounter,
+    redis: Option<Arc<SharedCounter>>,
+}
+
+/// Redis behind a circuit breaker: while Redis fails, logins count in process and do not
+/// wait on it; a background thread probes it after each cool-down and switches back.
+struct SharedCounter {
+    counter: RedisCounter,
+    breaker: Mutex<Breaker>,
+}
+
+/// Consecutive Redis failures that switch counting to the process.
+const FAILURES_TO_OPEN: u32 = 2;
+/// How often the probe thread looks at the breaker.
+const PROBE_TICK: Duration = Duration::from_millis(250);
+
+impl SharedCounter {
+    fn allows_calls(&self) -> bool {
+        self.breaker().allows_calls()
+    }
+
+    fn breaker(&self) -> std::sync::MutexGuard<'_, Breaker> {
+        self.breaker.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs one Redis call and reports it to the breaker; `None` when it failed.
+    fn call<T>(&self, now: i64, f: impl FnOnce(&RedisCounter) -> Result<T, String>) -> Option<T> {
+        match f(&self.counter) {
+            Ok(value) => {
+                self.breaker().succeeded();
+                Some(value)
+            }
+            Err(e) => {
+                if self.breaker().failed(now) == Transition::Opened {
+                    self.counter.forget_connections();
+                    log::warn!("rate limit: Redis failed ({e}); counting login failures in process until it answers again");
+                }
+                None
+            }
+        }
+    }
+
+    /// The probe: when the cool-down is over, one PING decides whether to close.
+    fn probe(&self, now: i64) {
+        if !self.breaker().begin_probe(now) {
+            return;
+        }
+        let result = self.counter.ping();
+        let mut breaker = self.breaker();
+        match result {
+            Ok(()) => {
+                if breaker.succeeded() == Transition::Closed {
+                    log::info!("rate limit: Redis answers again; counting there");
+                }
+            }
+            Err(e) => {
+                breaker.failed(now);
+                log::debug!("rate limit: Redis still unreachable: {e}");
+            }
+        }
+    }
 }
 
 impl LoginLimiter {
-    /// In process, or in Redis when `rate_limit.redis_url` is set.
-    pub fn new(settings: RateLimitSettings) -> Result<Self, String> {
-        let counter: Box<dyn FailureCounter> = match settings.redis_url.as_ref().map(|u| u.expose())
-        {
-            Some(url) if !url.is_empty() => Box::new(RedisCounter::connect(url)?),
-            _ => Box::new(MemoryCounter::default()),
+    /// In process, or in Redis when `rate_limit.redis_url` is set. Never waits on Redis
+    /// beyond one short probe: when Redis is down at start, Ferrid starts anyway, says so,
+    /// and counts in process until Redis answers.
+    pub fn new(settings: RateLimitSettings, clock: Clock) -> Result<Self, String> {
+        let redis = match settings.redis_url.as_ref().map(|u| u.expose()) {
+            Some(url) if !url.is_empty() => {
+                let timeout = Duration::from_millis(settings.redis_timeout_ms);
+                let shared = Arc::new(SharedCounter {
+                    counter: RedisCounter::new(url, timeout)?,
+                    breaker: Mutex::new(Breaker::new(
+                        FAILURES_TO_OPEN,
+                        settings.redis_retry_interval,
+                    )),
+                });
+                if let Err(e) = shared.counter.ping() {
+                    shared.breaker().open(clock.now());
+                    log::warn!("rate limit: Redis is unreachable at start ({e}); counting login failures in process until it answers");
+                }
+                spawn_probe(&shared, clock);
+                Some(shared)
+            }
+            _ => None,
         };
         Ok(LoginLimiter {
             settings,
-            counter,
-            fallback: MemoryCounter::default(),
+            memory: MemoryCounter::default(),
+            redis,
         })
+    }
+
+    /// Whether counts go to Redis now (configured, and its breaker closed).
+    pub fn uses_redis(&self) -> bool {
+        self.shared().is_some()
+    }
+
+    /// Redis, when configured and its breaker is closed.
+    fn shared(&self) -> Option<&SharedCounter> {
+        self.redis.as_deref().filter(|r| r.allows_calls())
     }
 
     fn keys(account: &str, ip: Option<&str>) -> [(String, bool); 2] {
@@ -70,11 +161,18 @@ impl LoginLimiter {
         }
     }
 
+    /// The fuller of the Redis and in-process windows: failures counted in process during an
+    /// outage still hold once Redis is back, until their window ends.
     fn window(&self, key: &str, now: i64) -> Option<Window> {
-        self.counter.window(key, now).unwrap_or_else(|e| {
-            log::warn!("rate limit store failed, counting in process: {e}");
-            self.fallback.window(key, now).unwrap_or(None)
-        })
+        let local = self.memory.window(key, now).unwrap_or(None);
+        let shared = self
+            .shared()
+            .and_then(|r| r.call(now, |c| c.window(key, now)))
+            .flatten();
+        match (local, shared) {
+            (Some(a), Some(b)) => Some(if a.failures >= b.failures { a } else { b }),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Refuses when the account or the IP has used up its failures in the current window.
@@ -96,15 +194,15 @@ impl LoginLimiter {
 
     /// Counts a failure; returns true when it locked the account (an audit event).
     pub fn failed(&self, account: &str, ip: Option<&str>, now: i64) -> bool {
+        let length = self.settings.window;
         let mut locked = false;
         for (key, is_account) in Self::keys(account, ip) {
             let window = self
-                .counter
-                .record(&key, now, self.settings.window)
-                .unwrap_or_else(|e| {
-                    log::warn!("rate limit store failed, counting in process: {e}");
-                    self.fallback
-                        .record(&key, now, self.settings.window)
+                .shared()
+                .and_then(|r| r.call(now, |c| c.record(&key, now, length)))
+                .unwrap_or_else(|| {
+                    self.memory
+                        .record(&key, now, length)
                         .expect("the in-process counter cannot fail")
                 });
             if is_account && window.failures == self.limit(true) {
@@ -114,13 +212,28 @@ impl LoginLimiter {
         locked
     }
 
-    /// A successful login clears the account's count (not the IP's).
-    pub fn succeeded(&self, account: &str) {
+    /// A successful login clears the account's count (not the IP's), wherever it is kept.
+    pub fn succeeded(&self, account: &str, now: i64) {
         let key = format!("account:{account}");
-        if let Err(e) = self.counter.clear(&key) {
-            log::warn!("rate limit store failed: {e}");
+        if let Some(r) = self.shared() {
+            r.call(now, |c| c.clear(&key));
         }
-        let _ = self.fallback.clear(&key);
+        let _ = self.memory.clear(&key);
+    }
+}
+
+/// The breaker's background probe. It ends once the limiter is gone.
+fn spawn_probe(shared: &Arc<SharedCounter>, clock: Clock) {
+    let weak: Weak<SharedCounter> = Arc::downgrade(shared);
+    let spawned = std::thread::Builder::new()
+        .name("ferrid-redis-probe".into())
+        .spawn(move || loop {
+            std::thread::sleep(PROBE_TICK);
+            let Some(shared) = weak.upgrade() else { break };
+            shared.probe(clock.now());
+        });
+    if let Err(e) = spawned {
+        log::error!("cannot start the Redis probe thread: {e}");
     }
 }
 
@@ -167,75 +280,6 @@ impl FailureCounter for MemoryCounter {
     }
 }
 
-/// Counts in Redis: one key per account or IP, `INCR`ed per failure and expiring with its
-/// window, so every replica shares the count and Redis forgets it on its own.
-pub struct RedisCounter {
-    pool: r2d2::Pool<redis::Client>,
-    prefix: &'static str,
-}
-
-impl RedisCounter {
-    pub fn connect(url: &str) -> Result<Self, String> {
-        let client = redis::Client::open(url).map_err(|e| format!("rate_limit.redis_url: {e}"))?;
-        let pool = r2d2::Pool::builder()
-            .max_size(8)
-            .connection_timeout(std::time::Duration::from_secs(2))
-            .build(client)
-            .map_err(|e| format!("rate_limit.redis_url: cannot connect: {e}"))?;
-        Ok(RedisCounter {
-            pool,
-            prefix: "ferrid:login:",
-        })
-    }
-
-    fn conn(&self) -> Result<r2d2::PooledConnection<redis::Client>, String> {
-        self.pool.get().map_err(|e| e.to_string())
-    }
-}
-
-impl FailureCounter for RedisCounter {
-    fn window(&self, key: &str, now: i64) -> Result<Option<Window>, String> {
-        let mut conn = self.conn()?;
-        let (count, ttl): (Option<u32>, i64) = redis::pipe()
-            .get(format!("{}{key}", self.prefix))
-            .ttl(format!("{}{key}", self.prefix))
-            .query(&mut *conn)
-            .map_err(|e| e.to_string())?;
-        Ok(count.filter(|_| ttl > 0).map(|failures| Window {
-            failures,
-            ends_at: now + ttl,
-        }))
-    }
-
-    fn record(&self, key: &str, now: i64, length: i64) -> Result<Window, String> {
-        let mut conn = self.conn()?;
-        let key = format!("{}{key}", self.prefix);
-        // NX: only the failure that opens the window sets its expiry.
-        let (failures, _, ttl): (u32, i64, i64) = redis::pipe()
-            .atomic()
-            .incr(&key, 1)
-            .cmd("EXPIRE")
-            .arg(&key)
-            .arg(length)
-            .arg("NX")
-            .ttl(&key)
-            .query(&mut *conn)
-            .map_err(|e| e.to_string())?;
-        Ok(Window {
-            failures,
-            ends_at: now + ttl.max(0),
-        })
-    }
-
-    fn clear(&self, key: &str) -> Result<(), String> {
-        let mut conn = self.conn()?;
-        redis::cmd("DEL")
-            .arg(format!("{}{key}", self.prefix))
-            .query::<()>(&mut *conn)
-            .map_err(|e| e.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,11 +290,13 @@ mod tests {
             login_per_ip: 5,
             window: 60,
             redis_url,
+            redis_timeout_ms: 100,
+            redis_retry_interval: 2,
         }
     }
 
     fn limiter() -> LoginLimiter {
-        LoginLimiter::new(settings(None)).unwrap()
+        LoginLimiter::new(settings(None), Clock::manual(0)).unwrap()
     }
 
     #[test]
@@ -283,30 +329,55 @@ mod tests {
         let l = limiter();
         l.failed("a", None, 0);
         l.failed("a", None, 0);
-        l.succeeded("a");
+        l.succeeded("a", 0);
         l.failed("a", None, 0);
         assert!(l.check("a", Some("x"), 0).is_ok());
     }
 
+    /// A loopback port where nothing listens: connections are refused at once.
+    fn closed_port_url() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        format!("redis://127.0.0.1:{port}/")
+    }
+
     #[test]
-    fn an_unreachable_redis_falls_back_to_counting_in_process() {
-        // Port 1 on loopback: nothing listens, the connection is refused at once.
-        let counter = RedisCounter {
-            pool: r2d2::Pool::builder()
-                .max_size(1)
-                .min_idle(Some(0))
-                .connection_timeout(std::time::Duration::from_millis(200))
-                .build_unchecked(redis::Client::open("redis://127.0.0.1:1/").unwrap()),
-            prefix: "ferrid:test:",
-        };
-        let l = LoginLimiter {
-            settings: settings(None),
-            counter: Box::new(counter),
-            fallback: MemoryCounter::default(),
-        };
+    fn redis_down_at_start_opens_the_breaker_and_counts_in_process() {
+        let url = crate::config::Secret::new(closed_port_url());
+        let l = LoginLimiter::new(settings(Some(url)), Clock::manual(0)).expect("starts");
+        let shared = l.redis.as_deref().unwrap();
+        assert!(!shared.allows_calls(), "open from the start");
         for _ in 0..3 {
             l.failed("a", None, 0);
         }
         assert!(l.check("a", None, 1).is_err(), "still counted");
+    }
+
+    #[test]
+    fn redis_failing_later_opens_the_breaker_and_counting_goes_on() {
+        let l = LoginLimiter {
+            settings: settings(None),
+            memory: MemoryCounter::default(),
+            redis: Some(Arc::new(SharedCounter {
+                counter: RedisCounter::new(&closed_port_url(), Duration::from_millis(100)).unwrap(),
+                breaker: Mutex::new(Breaker::new(FAILURES_TO_OPEN, 2)),
+            })),
+        };
+        for _ in 0..3 {
+            l.failed("a", None, 10);
+        }
+        let shared = l.redis.as_deref().unwrap();
+        assert_eq!(
+            shared.breaker().state(),
+            crate::security::breaker::State::Open { retry_at: 12 }
+        );
+        assert!(l.check("a", None, 11).is_err(), "counted in process");
+        // The probe after the cool-down finds Redis still down and waits another one.
+        shared.probe(12);
+        assert_eq!(
+            shared.breaker().state(),
+            crate::security::breaker::State::Open { retry_at: 14 }
+        );
     }
 }

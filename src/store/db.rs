@@ -26,6 +26,8 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 #[derive(Debug)]
 pub struct Manager {
     kind: DatabaseKind,
+    /// The pool's checkout wait; PostgreSQL's connect timeout follows it.
+    wait: Duration,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -34,7 +36,7 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConn, Self::Error> {
         match &self.kind {
-            DatabaseKind::Postgres(url) => PgConnection::establish(url)
+            DatabaseKind::Postgres(url) => PgConnection::establish(&with_timeouts(url, self.wait))
                 .map(DbConn::Postgresql)
                 .map_err(diesel::r2d2::Error::ConnectionError),
             DatabaseKind::Sqlite(path) => {
@@ -58,14 +60,42 @@ impl r2d2::ManageConnection for Manager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection whose transaction state broke (the server went away mid-transaction) is
+    /// dropped instead of returned to the pool; `is_valid` on checkout catches the rest, so
+    /// the pool heals by itself once the database is back.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
+/// libpq waits for a connection as long as the OS lets it unless told otherwise, and a
+/// black-holed server then holds a pool thread for minutes: bound the connect to the pool's
+/// wait (whole seconds, at least 1), and let unacknowledged writes on an open connection
+/// fail after a few seconds instead of TCP's ~15 minutes. Settings already in the URL win.
+fn with_timeouts(url: &str, wait: Duration) -> String {
+    let connect = wait.as_millis().div_ceil(1000).max(1);
+    let user_timeout = wait.as_millis().max(5000);
+    let mut out = url.to_string();
+    for (key, value) in [
+        ("connect_timeout", connect),
+        ("tcp_user_timeout", user_timeout),
+    ] {
+        if !out.contains(&format!("{key}=")) {
+            let sep = if out.contains('?') { '&' } else { '?' };
+            out.push_str(&format!("{sep}{key}={value}"));
+        }
+    }
+    out
+}
+
+/// How long the start waits for its first connection (the database may be starting too).
+const STARTUP_WAIT: Duration = Duration::from_secs(10);
+
 /// Opens the pool (creating the SQLite file and its directory if needed) and runs the
-/// embedded migrations of the backend.
-pub fn connect(kind: &DatabaseKind, pool_size: u32) -> Result<Pool, StoreError> {
+/// embedded migrations of the backend. `wait` is how long a request waits for a connection
+/// before it fails with `StoreError::Pool` (answered 503): short, since while the database
+/// is down every request waits that long.
+pub fn connect(kind: &DatabaseKind, pool_size: u32, wait: Duration) -> Result<Pool, StoreError> {
     if let DatabaseKind::Sqlite(path) = kind {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
@@ -76,12 +106,17 @@ pub fn connect(kind: &DatabaseKind, pool_size: u32) -> Result<Pool, StoreError> 
             .map_err(|e| StoreError::Open(e.to_string()))?;
         conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")?;
     }
+    // Checked on checkout (`is_valid`): a connection the server dropped is replaced.
     let pool = r2d2::Pool::builder()
         .max_size(pool_size)
-        .connection_timeout(Duration::from_secs(10))
-        .build(Manager { kind: kind.clone() })
-        .map_err(|e| StoreError::Open(e.to_string()))?;
-    let mut conn = pool.get()?;
+        .connection_timeout(wait)
+        .test_on_check_out(true)
+        .error_handler(Box::new(QuietErrors::default()))
+        .build_unchecked(Manager {
+            kind: kind.clone(),
+            wait,
+        });
+    let mut conn = pool.get_timeout(STARTUP_WAIT.max(wait))?;
     run_migrations(&mut conn)?;
     Ok(pool)
 }
@@ -100,6 +135,13 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), StoreError> {
 /// `/readyz`: can we run a query at all?
 pub fn ping(conn: &mut DbConn) -> Result<(), StoreError> {
     conn.batch_execute("SELECT 1").map_err(StoreError::from)
+}
+
+/// `/readyz` with its own short wait for a connection, shorter than requests get, so the
+/// answer comes within about a second even while the database is down.
+pub fn check_ready(pool: &Pool, wait: Duration) -> Result<(), StoreError> {
+    let mut conn = pool.get_timeout(wait)?;
+    ping(&mut conn)
 }
 
 /// SQLite has one writer per database. Writers of this process queue here instead of in
@@ -124,4 +166,50 @@ where
         DbConn::Postgresql(_) => None,
     };
     conn.transaction(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_get_bounded_timeouts_unless_they_set_their_own() {
+        let ms = Duration::from_millis;
+        assert_eq!(
+            with_timeouts("postgres://u@h/db", ms(1000)),
+            "postgres://u@h/db?connect_timeout=1&tcp_user_timeout=5000"
+        );
+        assert_eq!(
+            with_timeouts("postgres://u@h/db?options=-csearch_path%3Dx", ms(1500)),
+            "postgres://u@h/db?options=-csearch_path%3Dx&connect_timeout=2&tcp_user_timeout=5000"
+        );
+        assert_eq!(
+            with_timeouts("postgres://u@h/db?connect_timeout=7", ms(50)),
+            "postgres://u@h/db?connect_timeout=7&tcp_user_timeout=5000"
+        );
+    }
+}
+
+/// r2d2 logs every failed connection attempt at ERROR, several a second per pool slot while
+/// the database is down. Requests already answer 503 and say so; one warning per
+/// `QUIET_PERIOD` is enough to tell an operator the database is unreachable.
+#[derive(Debug, Default)]
+struct QuietErrors {
+    last_logged: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+const QUIET_PERIOD: Duration = Duration::from_secs(10);
+
+impl<E: std::fmt::Display> r2d2::HandleError<E> for QuietErrors {
+    fn handle_error(&self, error: E) {
+        let Ok(mut last) = self.last_logged.lock() else {
+            return;
+        };
+        if last.is_some_and(|t| t.elapsed() < QUIET_PERIOD) {
+            log::debug!("database connection failed: {error}");
+            return;
+        }
+        *last = Some(std::time::Instant::now());
+        log::warn!("database connection failed (repeats logged at debug for 10 s): {error}");
+    }
 }

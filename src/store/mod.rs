@@ -16,7 +16,9 @@ pub mod setup;
 pub mod tokens;
 pub mod users;
 
-pub use db::{connect, ping, run_migrations, write_transaction, DbConn, Pool, PooledConn};
+pub use db::{
+    check_ready, connect, ping, run_migrations, write_transaction, DbConn, Pool, PooledConn,
+};
 
 /// Storage failures. `Duplicate` is a unique-constraint violation the caller can explain
 /// (an email already registered); everything else is an internal error.
@@ -35,6 +37,28 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database could not be reached (no connection within the pool's wait, or the
+    /// connection was lost): the request may succeed later, so it is answered 503
+    /// `temporarily_unavailable` with Retry-After rather than 500.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let lost = |e: &Error| {
+            matches!(
+                e,
+                Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            )
+        };
+        match self {
+            StoreError::Pool(_) => true,
+            StoreError::Database(Error::RollbackErrorOnCommit {
+                rollback_error,
+                commit_error,
+            }) => lost(rollback_error) || lost(commit_error),
+            StoreError::Database(e) => lost(e),
+            StoreError::Duplicate | StoreError::Migration(_) | StoreError::Open(_) => false,
+        }
+    }
+
     pub(crate) fn from_insert(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::DatabaseError(

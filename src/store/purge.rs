@@ -12,6 +12,9 @@ use super::{DbConn, StoreError};
 /// and revokes what the code issued (RFC 6749 §4.1.2).
 pub const CODE_REPLAY_WINDOW: i64 = 3600;
 
+/// Sent messages are kept a day, for an administrator tracing a delivery.
+pub const SENT_MAIL_KEPT: i64 = 86400;
+
 /// Deletes what expired before `now`; returns how many rows went.
 pub fn purge_expired(conn: &mut DbConn, now: i64) -> Result<usize, StoreError> {
     super::write_transaction::<_, StoreError>(conn, |conn| {
@@ -35,6 +38,8 @@ pub fn purge_expired(conn: &mut DbConn, now: i64) -> Result<usize, StoreError> {
         n += diesel::delete(grants::table.filter(grants::expires_at.le(now))).execute(conn)?;
         n += diesel::delete(setup_tokens::table.filter(setup_tokens::expires_at.le(now)))
             .execute(conn)?;
+        // Sent mail holds links (reset, verification) that must not linger in the database.
+        n += super::mail_queue::purge_sent(conn, now - SENT_MAIL_KEPT)?;
         Ok(n)
     })
 }

@@ -107,7 +107,7 @@ async fn run(
         let state = state.clone();
         web::block(move || authorize::start(&state, params, session, origin, now))
             .await?
-            .map_err(|e| PageError::Internal(e.to_string()))?
+            .map_err(PageError::from)?
     };
     let pending = outcome.is_pending();
     let mut response = respond(outcome, after_post)?;
@@ -156,7 +156,7 @@ pub async fn resume(
     let id = query.into_inner().request;
     let outcome = web::block(move || authorize::resume(&state, &id, session, browser, now))
         .await?
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::from)?;
     respond(outcome, false)
 }
 
@@ -189,7 +189,7 @@ pub async fn show_consent(
         let state = state.clone();
         web::block(move || authorize::consent_view(&state, &id, info, browser, now))
             .await?
-            .map_err(|e| PageError::Internal(e.to_string()))?
+            .map_err(PageError::from)?
     };
     let view = match view {
         Ok(view) => view,
@@ -235,6 +235,6 @@ pub async fn submit_consent(
     let outcome =
         web::block(move || authorize::decide_consent(&state, &id, info, browser, allow, now))
             .await?
-            .map_err(|e| PageError::Internal(e.to_string()))?;
+            .map_err(PageError::from)?;
     respond(outcome, true)
 }

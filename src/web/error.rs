@@ -5,6 +5,9 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
 use crate::accounts::AccountError;
+use crate::oauth::{ErrorCode, OAuthError};
+use crate::store::StoreError;
+use crate::web::oauth_error::RETRY_AFTER_UNAVAILABLE;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
@@ -16,6 +19,10 @@ pub enum PageError {
     NotFound,
     #[error("too many requests")]
     TooManyRequests { retry_after: i64 },
+    /// The database (or another dependency) cannot be reached: 503 with Retry-After. The
+    /// cause was logged where it was recognised.
+    #[error("temporarily unavailable")]
+    Unavailable,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -34,6 +41,7 @@ impl ResponseError for PageError {
             PageError::Forbidden(_) => StatusCode::FORBIDDEN,
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -46,6 +54,10 @@ impl ResponseError for PageError {
             PageError::TooManyRequests { .. } => {
                 ("Too many attempts", "Too many attempts. Try again later.")
             }
+            PageError::Unavailable => (
+                "Temporarily unavailable",
+                "The service is temporarily unavailable. Try again in a moment.",
+            ),
             PageError::Internal(cause) => {
                 log::error!("internal error: {cause}");
                 (
@@ -55,8 +67,14 @@ impl ResponseError for PageError {
             }
         };
         let mut response = HttpResponse::build(self.status_code());
-        if let PageError::TooManyRequests { retry_after } = self {
-            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        match self {
+            PageError::TooManyRequests { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            PageError::Unavailable => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()));
+            }
+            _ => {}
         }
         response
             .content_type("text/html; charset=utf-8")
@@ -69,10 +87,34 @@ impl ResponseError for PageError {
     }
 }
 
+/// An unreachable database is `Unavailable` (503); any other storage failure is internal.
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            log::warn!("database unavailable: {e}");
+            PageError::Unavailable
+        } else {
+            PageError::Internal(e.to_string())
+        }
+    }
+}
+
+/// For pages that run protocol code (/authorize before the client is verified, the
+/// connections page): `temporarily_unavailable` stays a 503; the protocol's other failures
+/// reaching a page are internal, as before.
+impl From<OAuthError> for PageError {
+    fn from(e: OAuthError) -> Self {
+        match e.code {
+            ErrorCode::TemporarilyUnavailable => PageError::Unavailable,
+            _ => PageError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl From<AccountError> for PageError {
     fn from(e: AccountError) -> Self {
         match e {
-            AccountError::Store(e) => PageError::Internal(e.to_string()),
+            AccountError::Store(e) => e.into(),
             AccountError::RateLimited(r) => PageError::TooManyRequests {
                 retry_after: r.retry_after,
             },

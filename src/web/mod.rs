@@ -1,6 +1,7 @@
 //! actix handlers and middleware: HTTP in, typed calls into `accounts`/`oauth`, HTTP out.
 pub mod authorize;
 pub mod bearer;
+pub mod client_errors;
 pub mod cors;
 pub mod csrf;
 pub mod discovery;
@@ -8,6 +9,7 @@ pub mod error;
 pub mod headers;
 pub mod oauth_error;
 pub mod pages;
+pub mod request_deadline;
 pub mod session;
 pub mod token;
 pub mod userinfo;

@@ -9,6 +9,11 @@ use crate::oauth::{ErrorCode, OAuthError};
 /// The realm named in `WWW-Authenticate` challenges.
 pub const REALM: &str = "ferrid";
 
+/// Seconds a client is asked to wait after a 503 (the database or another dependency is
+/// unreachable). The pool reconnects within about a second of the database's return, so a
+/// short wait is enough.
+pub const RETRY_AFTER_UNAVAILABLE: u32 = 2;
+
 /// An `OAuthError` on its way out of a handler.
 #[derive(Debug, thiserror::Error)]
 #[error("{error}")]
@@ -82,6 +87,10 @@ impl ResponseError for OAuthErrorResponse {
                     ),
                 ));
             }
+            // RFC 9110 §10.2.3: tell the client when a retry may work.
+            ErrorCode::TemporarilyUnavailable => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()));
+            }
             ErrorCode::InvalidRequest
             | ErrorCode::InvalidGrant
             | ErrorCode::UnauthorizedClient
@@ -89,7 +98,6 @@ impl ResponseError for OAuthErrorResponse {
             | ErrorCode::UnsupportedResponseType
             | ErrorCode::InvalidScope
             | ErrorCode::AccessDenied
-            | ErrorCode::TemporarilyUnavailable
             | ErrorCode::LoginRequired
             | ErrorCode::ConsentRequired
             | ErrorCode::InteractionRequired
@@ -152,12 +160,10 @@ mod tests {
             "application/json"
         );
 
-        assert_eq!(
-            render(OAuthError::temporarily_unavailable("busy"))
-                .await
-                .status,
-            503
-        );
+        let r = render(OAuthError::temporarily_unavailable("busy")).await;
+        assert_eq!(r.status, 503);
+        assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "2");
+        assert_eq!(r.body["error"], "temporarily_unavailable");
         assert_eq!(
             render(OAuthError::unsupported_grant_type("x")).await.status,
             400

@@ -116,6 +116,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, edit: impl FnOnce(&mut Settings)) -> TestApp {
+    // As `serve` logs (errors only, unless RUST_LOG says more), so client errors are counted.
+    ferrid::logging::init_with_default("error");
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings(backend, dir.path());
     edit(&mut settings);

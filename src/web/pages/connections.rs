@@ -32,7 +32,7 @@ pub async fn show(
         let state = state.clone();
         web::block(move || connections::list(&state, &session.user.id))
             .await?
-            .map_err(|e| PageError::Internal(e.to_string()))?
+            .map_err(PageError::from)?
     };
     let csrf = CsrfToken::for_request(&req, state.cookies_secure());
     let page = ConnectionsPage {
@@ -66,6 +66,6 @@ pub async fn revoke(
         connections::withdraw(&state, &session.user.id, &client_id, ip.as_deref(), now)
     })
     .await?
-    .map_err(|e| PageError::Internal(e.to_string()))?;
+    .map_err(PageError::from)?;
     Ok(see_other("/account/connections"))
 }

@@ -72,7 +72,7 @@ async fn run(
         let state = state.clone();
         web::block(move || logout::decide(&state, &params, user.as_deref(), confirmed, now))
             .await?
-            .map_err(|e| PageError::Internal(e.to_string()))?
+            .map_err(PageError::from)?
     };
     match decision {
         Decision::Invalid(message) => Err(PageError::BadRequest(message.into())),
