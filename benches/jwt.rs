@@ -5,7 +5,8 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferrid::crypto::jwt::{KeySet, Signer, Validation};
-use ferrid::crypto::signing_key::{generate, SigningAlg};
+use ferrid::crypto::signing_key::generate;
+use ferrid::domain::SigningAlg;
 use serde_json::{json, Map, Value};
 
 const ISS: &str = "https://id.example.com";

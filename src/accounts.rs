@@ -2,9 +2,8 @@
 //! Synchronous (argon2 and diesel block); handlers call these inside `web::block`.
 use std::borrow::Cow;
 
-use crate::crypto::token::SecretToken;
 use crate::domain::{
-    DomainError, Email, Password, PasswordContext, PasswordError, PasswordPolicy, Role,
+    DomainError, Email, Password, PasswordContext, PasswordError, PasswordPolicy, Role, SecretToken,
 };
 use crate::security::rate_limit::Refusal;
 use crate::state::AppState;

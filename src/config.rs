@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::crypto::signing_key::SigningAlg;
-use crate::domain::PasswordPolicy;
+use crate::domain::{PasswordPolicy, SigningAlg};
 
 mod mail;
 pub use mail::{MailSettings, MailTransport, SmtpTls};

@@ -24,7 +24,7 @@ use josekit::jwk::Jwk;
 use josekit::jws::{JwsSigner, JwsVerifier};
 use serde_json::{Map, Value};
 
-use super::signing_key::SigningAlg;
+use crate::domain::SigningAlg;
 
 /// Why a token could not be issued or was rejected. Verification failures carry no detail
 /// an attacker could use beyond the category.

@@ -1,7 +1,7 @@
 //! The signing-key lifecycle as pure decisions over the stored keys and `now`: what
 //! maintenance does for each algorithm, and when it next has work. `key_store` reads, plans,
 //! generates the keys a plan needs, and only then opens its write transaction.
-use super::signing_key::SigningAlg;
+use crate::domain::SigningAlg;
 use crate::store::keys::{KeyState, StoredKey};
 
 /// Every algorithm the store keeps a key for.

@@ -33,8 +33,6 @@ pub enum KeyError {
     /// Deliberately one variant: telling these apart would help an attacker probing ciphertexts.
     #[error("decryption failed (wrong master key, wrong key id, or tampered data)")]
     Decrypt,
-    #[error("unsupported signing algorithm {0:?} (supported: RS256, ES256)")]
-    UnsupportedAlg(String),
     #[error("unsupported RSA key size {0} (supported: 2048, 3072, 4096)")]
     InvalidRsaBits(u32),
     #[error("key generation failed: {0}")]

@@ -27,7 +27,7 @@ impl PasswordHasher {
             params,
             dummy_hash: String::new(),
         };
-        let filler = super::token::SecretToken::generate();
+        let filler = crate::domain::SecretToken::generate();
         hasher.dummy_hash = hasher.hash_raw(filler.as_str());
         Ok(hasher)
     }

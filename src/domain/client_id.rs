@@ -32,7 +32,7 @@ impl ClientId {
 
     /// A fresh identifier: 128 random bits, base64url (22 characters, all unreserved).
     pub fn generate() -> Self {
-        ClientId(crate::crypto::token::random_id())
+        ClientId(super::random_id())
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,8 +1,8 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+use super::constant_time_eq;
 use super::DomainError;
-use crate::crypto::token::constant_time_eq;
 
 /// A PKCE code challenge (RFC 7636 §4.2) with method S256, the only one offered: `plain`
 /// sends the verifier itself through the front channel, where it can be intercepted, and the

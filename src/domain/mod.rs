@@ -9,6 +9,8 @@ pub mod password;
 mod redirect_uri;
 mod role;
 mod scope;
+mod signing_alg;
+mod token;
 
 pub use client_auth_method::ClientAuthMethod;
 pub use client_id::ClientId;
@@ -19,6 +21,8 @@ pub use password::{Password, PasswordContext, PasswordError, PasswordPolicy};
 pub use redirect_uri::{RedirectUri, RedirectUriError};
 pub use role::Role;
 pub use scope::ScopeSet;
+pub use signing_alg::SigningAlg;
+pub use token::{constant_time_eq, random_id, SecretToken, TokenHash};
 
 /// Why a raw value was refused; the message is shown to the user as is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,8 +6,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 
 use super::error::OAuthError;
-use crate::crypto::token::{SecretToken, TokenHash};
-use crate::domain::{ClientAuthMethod, ClientId};
+use crate::domain::{ClientAuthMethod, ClientId, SecretToken, TokenHash};
 use crate::store::clients::{self, Client};
 use crate::store::DbConn;
 

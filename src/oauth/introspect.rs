@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use super::client_auth;
 use super::revoke::TokenParams;
 use super::OAuthError;
-use crate::crypto::token::SecretToken;
+use crate::domain::SecretToken;
 use crate::state::AppState;
 use crate::store::tokens::{self, AccessTokenStatus};
 use crate::store::{grants, users, StoreError};

@@ -6,8 +6,7 @@ use serde_json::{Map, Value};
 
 use super::OAuthError;
 use crate::crypto::jwt::Validation;
-use crate::crypto::signing_key::SigningAlg;
-use crate::crypto::token::random_id;
+use crate::domain::{random_id, SigningAlg};
 use crate::state::AppState;
 
 /// A signed access token and what was put in it.

@@ -2,9 +2,9 @@
 //! `Client`, checked as a whole, and its secret is made. Used by `ferrid client add` and by
 //! the tests' fixtures, so both go through the same rules.
 use super::error::OAuthError;
-use crate::crypto::signing_key::SigningAlg;
-use crate::crypto::token::SecretToken;
-use crate::domain::{ClientAuthMethod, ClientId, GrantType, RedirectUri, ScopeSet};
+use crate::domain::{
+    ClientAuthMethod, ClientId, GrantType, RedirectUri, ScopeSet, SecretToken, SigningAlg,
+};
 use crate::store::clients::{self, Client};
 use crate::store::{DbConn, StoreError};
 
@@ -226,7 +226,7 @@ fn shown(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::token::TokenHash;
+    use crate::domain::TokenHash;
 
     fn request() -> NewClientRequest {
         NewClientRequest {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::client_auth;
 use super::OAuthError;
-use crate::crypto::token::SecretToken;
+use crate::domain::SecretToken;
 use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::{grants, tokens, DbConn, StoreError};

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 
 use super::schema::clients;
 use super::{DbConn, StoreError};
-use crate::crypto::signing_key::SigningAlg;
-use crate::crypto::token::TokenHash;
-use crate::domain::{ClientAuthMethod, ClientId, GrantType, RedirectUri, ScopeSet};
+use crate::domain::{
+    ClientAuthMethod, ClientId, GrantType, RedirectUri, ScopeSet, SigningAlg, TokenHash,
+};
 
 /// A registered client as the rest of Ferrid sees it.
 #[derive(Clone, Debug)]

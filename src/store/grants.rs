@@ -6,8 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{authorization_codes, consents, grants};
 use super::{DbConn, StoreError};
-use crate::crypto::token::TokenHash;
-use crate::domain::{ClientId, ScopeSet};
+use crate::domain::{ClientId, ScopeSet, TokenHash};
 
 // ---- consent -------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use super::schema::{key_set_state, signing_keys};
 use super::{DbConn, StoreError};
-use crate::crypto::signing_key::SigningAlg;
+use crate::domain::SigningAlg;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyState {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::authorization_requests;
 use super::{DbConn, StoreError};
-use crate::crypto::token::TokenHash;
+use crate::domain::TokenHash;
 
 /// A pending request to store.
 pub struct NewPending<'a> {
@@ -102,7 +102,7 @@ pub fn delete(conn: &mut DbConn, id_hash: &TokenHash) -> Result<bool, StoreError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::token::SecretToken;
+    use crate::domain::SecretToken;
     use crate::oauth::registration::{register_client, NewClientRequest};
 
     #[test]

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use super::schema::{sessions, users};
 use super::users::User;
 use super::{DbConn, StoreError};
-use crate::crypto::token::TokenHash;
+use crate::domain::TokenHash;
 
 #[derive(Clone, Debug)]
 pub struct Session {

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use super::schema::setup_tokens;
 use super::users::{self, NewUser, User};
 use super::{DbConn, StoreError};
-use crate::crypto::token::TokenHash;
+use crate::domain::TokenHash;
 
 /// Replaces any earlier setup token (only the newest printed link works).
 pub fn replace_token(

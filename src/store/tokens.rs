@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use super::schema::{access_tokens, grants, refresh_tokens};
 use super::{DbConn, StoreError};
-use crate::crypto::token::TokenHash;
+use crate::domain::TokenHash;
 
 /// Records a user access token under its grant, so revoking the grant stops it.
 pub fn record_access_token(

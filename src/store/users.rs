@@ -60,7 +60,7 @@ impl UserRow {
 /// Inserts a user. An email already taken in any letter case, or one that looks like a
 /// taken one (the same UTS #39 skeleton), is `StoreError::Duplicate`.
 pub fn insert(conn: &mut DbConn, new: &NewUser<'_>, now: i64) -> Result<User, StoreError> {
-    let id = crate::crypto::token::random_id();
+    let id = crate::domain::random_id();
     diesel::insert_into(users::table)
         .values((
             users::id.eq(&id),

@@ -9,7 +9,7 @@ use super::client_ip;
 use super::csrf::{self, CsrfToken};
 use super::error::{html, see_other, PageError};
 use super::session::{presented_secret, CurrentSession};
-use crate::crypto::token::SecretToken;
+use crate::domain::SecretToken;
 use crate::oauth::authorize::{
     self, AuthorizeParams, Browser, Origin, Outcome, SessionInfo, PENDING_LIFETIME,
 };

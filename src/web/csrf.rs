@@ -7,7 +7,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::error::PageError;
-use crate::crypto::token::{constant_time_eq, SecretToken};
+use crate::domain::{constant_time_eq, SecretToken};
 
 pub const COOKIE: &str = "ferrid_csrf";
 

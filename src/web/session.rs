@@ -6,7 +6,7 @@ use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 
 use super::error::PageError;
-use crate::crypto::token::SecretToken;
+use crate::domain::SecretToken;
 use crate::state::AppState;
 use crate::store::sessions::Session;
 

@@ -2,8 +2,7 @@
 //! stored only as hashes, bad redirect URIs refused, and client authentication against
 //! clients registered by the fixtures.
 use diesel::prelude::*;
-use ferrid::crypto::token::TokenHash;
-use ferrid::domain::{ClientAuthMethod, ClientId};
+use ferrid::domain::{ClientAuthMethod, ClientId, TokenHash};
 use ferrid::oauth::client_auth::{authenticate, PresentedCredentials};
 use ferrid::oauth::ErrorCode;
 use ferrid::store::clients;

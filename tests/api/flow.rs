@@ -59,9 +59,7 @@ impl TestApp {
 
 /// RFC 7636: a random verifier and its S256 challenge.
 pub fn pkce() -> (String, String) {
-    let verifier = ferrid::crypto::token::SecretToken::generate()
-        .as_str()
-        .to_string();
+    let verifier = ferrid::domain::SecretToken::generate().as_str().to_string();
     let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref());
     (verifier, challenge)

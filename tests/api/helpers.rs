@@ -7,7 +7,7 @@ use diesel::connection::SimpleConnection as _;
 use diesel::Connection as _;
 use ferrid::clock::Clock;
 use ferrid::config::Settings;
-use ferrid::crypto::token::random_id;
+use ferrid::domain::random_id;
 use ferrid::startup::Application;
 use ferrid::state::AppState;
 use reqwest::header::HeaderMap;

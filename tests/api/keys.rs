@@ -5,7 +5,7 @@ use ferrid::config::Secret;
 use ferrid::crypto::jwt::{JwtError, Validation};
 use ferrid::crypto::key_store::KeyStoreError;
 use ferrid::crypto::master_key::MasterKey;
-use ferrid::crypto::signing_key::SigningAlg;
+use ferrid::domain::SigningAlg;
 use ferrid::startup::Application;
 use ferrid::store::keys::{self, KeyState};
 use serde_json::{json, Map, Value};

@@ -2,7 +2,7 @@
 //! Within `tokens.refresh_reuse_grace` that retry (or a concurrent duplicate) gets a new
 //! successor and kills the earlier one; after it, from another client, or with grace 0, the
 //! reuse revokes the family. At every moment exactly one token of the family is alive.
-use ferrid::crypto::token::TokenHash;
+use ferrid::domain::TokenHash;
 use ferrid::store::{grants, tokens};
 use serde_json::Value;
 

@@ -32,7 +32,7 @@ use pending::Opened;
 use response::issue_code;
 
 use super::OAuthError;
-use crate::crypto::token::TokenHash;
+use crate::domain::TokenHash;
 use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::clients::Client;

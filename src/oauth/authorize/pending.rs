@@ -6,8 +6,7 @@
 //! other browser (an attacker handing a victim the continue link, a session cookie that a
 //! cross-site POST left behind) does not proceed: the request must start over there.
 use super::request::AuthorizationRequest;
-use crate::crypto::token::{SecretToken, TokenHash};
-use crate::domain::ClientId;
+use crate::domain::{ClientId, SecretToken, TokenHash};
 use crate::oauth::OAuthError;
 use crate::state::AppState;
 use crate::store::clients::{self, Client};

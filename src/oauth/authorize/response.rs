@@ -2,7 +2,7 @@
 //! `iss` (RFC 9207 §2), appended to the registered redirect URI.
 use super::login_policy::SessionInfo;
 use super::request::AuthorizationRequest;
-use crate::crypto::token::SecretToken;
+use crate::domain::SecretToken;
 use crate::oauth::OAuthError;
 use crate::state::AppState;
 use crate::store::grants::{self, CodeGrant};

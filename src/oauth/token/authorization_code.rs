@@ -1,8 +1,7 @@
 //! grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6, OIDC Core §3.1.3).
 
 use super::{id_token_for, offers_refresh, IdTokenInput, TokenResponse};
-use crate::crypto::token::{random_id, SecretToken};
-use crate::domain::{CodeChallenge, GrantType, ScopeSet};
+use crate::domain::{random_id, CodeChallenge, GrantType, ScopeSet, SecretToken};
 use crate::oauth::issue::{self, AccessTokenClaims};
 use crate::oauth::OAuthError;
 use crate::state::AppState;

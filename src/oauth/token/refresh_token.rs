@@ -6,8 +6,7 @@
 
 use super::refresh_rule::{decide, Decision, Presented};
 use super::{id_token_for, IdTokenInput, TokenResponse};
-use crate::crypto::token::{SecretToken, TokenHash};
-use crate::domain::{GrantType, ScopeSet};
+use crate::domain::{GrantType, ScopeSet, SecretToken, TokenHash};
 use crate::oauth::issue::{self, AccessToken, AccessTokenClaims};
 use crate::oauth::OAuthError;
 use crate::state::AppState;

@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::{self, AccountError, Registration};
-use crate::crypto::token::SecretToken;
+use crate::domain::SecretToken;
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};

@@ -14,7 +14,7 @@ pub struct SecretToken(String);
 #[derive(Clone, PartialEq, Eq)]
 pub struct TokenHash(String);
 
-pub fn random_bytes<const N: usize>() -> [u8; N] {
+fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
     SystemRandom::new()
         .fill(&mut buf)
