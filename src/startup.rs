@@ -13,14 +13,14 @@ use std::time::Duration;
 use crate::accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::crypto::key_store::{self, KeyPolicy, KeyStore};
+use crate::crypto::key_store::{self, KeyPolicy, KeyStore, KeyStoreError};
 use crate::crypto::password::PasswordHasher;
 use crate::mail::{self, Mailer};
 use crate::security::connections::ConnectionCounter;
 use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::LoginLimiter;
 use crate::state::AppState;
-use crate::store;
+use crate::store::{self, StoreError};
 use crate::web::{self as handlers, client_errors, error, headers, request_deadline};
 
 pub struct Application {
@@ -227,7 +227,13 @@ fn spawn_maintenance(state: &web::Data<AppState>) {
                 let now = state.clock.now();
                 let purge = now - last_purge >= PURGE_INTERVAL;
                 if let Err(e) = maintain(&state, now, purge) {
-                    log::warn!("maintenance: {e}");
+                    if is_corrupt_row(&e) {
+                        // The key set and CORS origins stay as last loaded; an operator must
+                        // repair the row.
+                        log::error!("maintenance: {e}");
+                    } else {
+                        log::warn!("maintenance: {e}");
+                    }
                 } else if purge {
                     last_purge = now;
                 }
@@ -255,6 +261,15 @@ fn spawn_mail_worker(state: &web::Data<AppState>, mailer: Mailer) -> anyhow::Res
 
 /// How often expired rows are purged, in seconds.
 const PURGE_INTERVAL: i64 = 600;
+
+/// A stored row that does not parse, as opposed to a database that is briefly away.
+fn is_corrupt_row(e: &anyhow::Error) -> bool {
+    let corrupt = |e: &StoreError| matches!(e, StoreError::Corrupt { .. });
+    match (e.downcast_ref::<KeyStoreError>(), e.downcast_ref::<StoreError>()) {
+        (Some(KeyStoreError::Store(e)), _) | (_, Some(e)) => corrupt(e),
+        _ => false,
+    }
+}
 
 fn maintain(state: &AppState, now: i64, purge: bool) -> anyhow::Result<()> {
     let mut conn = state.pool.get()?;

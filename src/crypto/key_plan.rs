@@ -1,8 +1,8 @@
 //! The signing-key lifecycle as pure decisions over the stored keys and `now`: what
 //! maintenance does for each algorithm, and when it next has work. `key_store` reads, plans,
 //! generates the keys a plan needs, and only then opens its write transaction.
-use crate::domain::SigningAlg;
-use crate::store::keys::{KeyState, StoredKey};
+use crate::domain::{KeyState, SigningAlg};
+use crate::store::keys::StoredKey;
 
 /// Every algorithm the store keeps a key for.
 pub const ALGORITHMS: [SigningAlg; 2] = [SigningAlg::RS256, SigningAlg::ES256];

@@ -21,9 +21,9 @@ use super::key_plan::{self, Step};
 use super::master_key::{KeyError, MasterKey};
 use super::signing_key::{self, KeyMaterial};
 use crate::config::Settings;
-use crate::domain::SigningAlg;
+use crate::domain::{KeyState, SigningAlg};
 use crate::store::audit::{self, Event, EventKind};
-use crate::store::keys::{self, KeyState, StoredKey};
+use crate::store::keys::{self, StoredKey};
 use crate::store::{write_transaction, DbConn, StoreError};
 
 pub use super::key_plan::ALGORITHMS;

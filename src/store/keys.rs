@@ -3,36 +3,7 @@ use diesel::prelude::*;
 
 use super::schema::{key_set_state, signing_keys};
 use super::{DbConn, StoreError};
-use crate::domain::SigningAlg;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyState {
-    /// Published in the JWKS, signs nothing yet.
-    Next,
-    /// Signs new tokens; at most one per algorithm.
-    Active,
-    /// Signs nothing; published until the tokens it signed have expired.
-    Retired,
-}
-
-impl KeyState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyState::Next => "next",
-            KeyState::Active => "active",
-            KeyState::Retired => "retired",
-        }
-    }
-
-    fn parse(raw: &str) -> Self {
-        match raw {
-            "next" => KeyState::Next,
-            "active" => KeyState::Active,
-            // The CHECK constraint allows nothing else.
-            _ => KeyState::Retired,
-        }
-    }
-}
+use crate::domain::{KeyState, SigningAlg};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredKey {
@@ -65,13 +36,16 @@ struct KeyRow {
 }
 
 impl KeyRow {
-    fn into_key(self) -> Option<StoredKey> {
-        Some(StoredKey {
-            alg: self.alg.parse().ok()?,
+    /// A key that does not parse is an error, not a key left out: leaving it out would
+    /// drop it from the JWKS while tokens it signed are still in use.
+    fn into_key(self) -> Result<StoredKey, StoreError> {
+        let corrupt = |column| StoreError::corrupt("signing_keys", column);
+        Ok(StoredKey {
+            alg: self.alg.parse().map_err(corrupt("alg"))?,
+            state: KeyState::parse(&self.state).map_err(corrupt("state"))?,
             kid: self.kid,
             public_jwk: self.public_jwk,
             sealed_private_key: self.private_key,
-            state: KeyState::parse(&self.state),
             created_at: self.created_at,
             activate_after: self.activate_after,
             activated_at: self.activated_at,
@@ -83,11 +57,13 @@ impl KeyRow {
 
 /// Every stored key (all of them are published), oldest first.
 pub fn all(conn: &mut DbConn) -> Result<Vec<StoredKey>, StoreError> {
-    let rows: Vec<KeyRow> = signing_keys::table
+    signing_keys::table
         .order((signing_keys::created_at.asc(), signing_keys::kid.asc()))
         .select(KeyRow::as_select())
-        .load(conn)?;
-    Ok(rows.into_iter().filter_map(KeyRow::into_key).collect())
+        .load(conn)?
+        .into_iter()
+        .map(KeyRow::into_key)
+        .collect()
 }
 
 pub fn insert(conn: &mut DbConn, key: &StoredKey) -> Result<(), StoreError> {

@@ -26,6 +26,15 @@ pub use db::{
 pub enum StoreError {
     #[error("already exists")]
     Duplicate,
+    /// A stored value that does not parse as its domain type (edited by hand, or written by
+    /// a newer version): reported, never replaced by a default, so a bad row cannot quietly
+    /// change what a user may do or which keys are published.
+    #[error("corrupt value in {table}.{column}: {detail}")]
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        detail: String,
+    },
     #[error("database error: {0}")]
     Database(#[from] diesel::result::Error),
     #[error("database unavailable: {0}")]
@@ -55,7 +64,23 @@ impl StoreError {
                 commit_error,
             }) => lost(rollback_error) || lost(commit_error),
             StoreError::Database(e) => lost(e),
-            StoreError::Duplicate | StoreError::Migration(_) | StoreError::Open(_) => false,
+            StoreError::Duplicate
+            | StoreError::Corrupt { .. }
+            | StoreError::Migration(_)
+            | StoreError::Open(_) => false,
+        }
+    }
+
+    /// For `map_err` where a row becomes its domain type:
+    /// `Role::parse(&row.role).map_err(StoreError::corrupt("users", "role"))?`.
+    pub(crate) fn corrupt<E: std::fmt::Display>(
+        table: &'static str,
+        column: &'static str,
+    ) -> impl FnOnce(E) -> StoreError {
+        move |e| StoreError::Corrupt {
+            table,
+            column,
+            detail: e.to_string(),
         }
     }
 

@@ -41,19 +41,22 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_user(self) -> (User, Option<String>) {
+    /// A role that does not parse is an error: read as `user` it would quietly demote an
+    /// account, read as anything else it could promote one.
+    fn into_user(self) -> Result<(User, Option<String>), StoreError> {
         let user = User {
+            role: Role::parse(&self.role).map_err(StoreError::corrupt("users", "role"))?,
             id: self.id,
+            // Stored addresses were checked when written; rows from before today's
+            // normalisation must still match, so they are not parsed again.
             email: Email::from_trusted(self.email),
             email_verified: self.email_verified,
             name: self.name,
-            // The CHECK constraint allows only these two values.
-            role: Role::parse(&self.role).unwrap_or(Role::User),
             disabled: self.disabled,
             created_at: self.created_at,
             updated_at: self.updated_at,
         };
-        (user, self.password_hash)
+        Ok((user, self.password_hash))
     }
 }
 
@@ -143,12 +146,13 @@ pub fn find_for_login(
     conn: &mut DbConn,
     email: &Email,
 ) -> Result<Option<(User, Option<String>)>, StoreError> {
-    Ok(users::table
+    users::table
         .filter(users::email_normalized.eq(email.normalized()))
         .select(UserRow::as_select())
         .first(conn)
         .optional()?
-        .map(UserRow::into_user))
+        .map(UserRow::into_user)
+        .transpose()
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &Email) -> Result<Option<User>, StoreError> {
@@ -156,12 +160,13 @@ pub fn find_by_email(conn: &mut DbConn, email: &Email) -> Result<Option<User>, S
 }
 
 pub fn find_by_id(conn: &mut DbConn, id: &str) -> Result<Option<User>, StoreError> {
-    Ok(users::table
+    users::table
         .find(id)
         .select(UserRow::as_select())
         .first(conn)
         .optional()?
-        .map(|r| r.into_user().0))
+        .map(|r| Ok(r.into_user()?.0))
+        .transpose()
 }
 
 /// Returns false when no user has that email.
@@ -212,7 +217,7 @@ pub fn find_with_profile(
         .select((UserRow::as_select(), Profile::as_select()))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(u, p)| (u.into_user().0, p)))
+    row.map(|(u, p)| Ok((u.into_user()?.0, p))).transpose()
 }
 
 /// Saves the profile in one statement, so no other write falls between the check of the old

@@ -5,9 +5,9 @@ use ferrid::config::Secret;
 use ferrid::crypto::jwt::{JwtError, Validation};
 use ferrid::crypto::key_store::KeyStoreError;
 use ferrid::crypto::master_key::MasterKey;
-use ferrid::domain::SigningAlg;
+use ferrid::domain::{KeyState, SigningAlg};
 use ferrid::startup::Application;
-use ferrid::store::keys::{self, KeyState};
+use ferrid::store::keys;
 use serde_json::{json, Map, Value};
 
 use crate::helpers::*;
