@@ -265,7 +265,10 @@ const PURGE_INTERVAL: i64 = 600;
 /// A stored row that does not parse, as opposed to a database that is briefly away.
 fn is_corrupt_row(e: &anyhow::Error) -> bool {
     let corrupt = |e: &StoreError| matches!(e, StoreError::Corrupt { .. });
-    match (e.downcast_ref::<KeyStoreError>(), e.downcast_ref::<StoreError>()) {
+    match (
+        e.downcast_ref::<KeyStoreError>(),
+        e.downcast_ref::<StoreError>(),
+    ) {
         (Some(KeyStoreError::Store(e)), _) | (_, Some(e)) => corrupt(e),
         _ => false,
     }

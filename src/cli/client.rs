@@ -111,7 +111,7 @@ fn add(settings: &Settings, args: AddArgs, now: i64) -> Result<(), CliError> {
         );
         return Ok(());
     }
-    let kind = if client.public {
+    let kind = if client.client_type.is_public() {
         "public"
     } else {
         "confidential"
@@ -158,8 +158,8 @@ impl<'a> From<&'a Client> for Listed<'a> {
         Listed {
             client_id: c.client_id.as_str(),
             client_name: &c.name,
-            public: c.public,
-            token_endpoint_auth_method: c.auth_method.as_str(),
+            public: c.client_type.is_public(),
+            token_endpoint_auth_method: c.client_type.token_endpoint_auth_method(),
             redirect_uris: c.redirect_uris.iter().map(|u| u.as_str()).collect(),
             post_logout_redirect_uris: c
                 .post_logout_redirect_uris
@@ -201,8 +201,12 @@ fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
         println!(
             "{:<24} {:<13} {:<20} {:<24} {}",
             c.client_id,
-            if c.public { "public" } else { "confidential" },
-            c.auth_method.as_str(),
+            if c.client_type.is_public() {
+                "public"
+            } else {
+                "confidential"
+            },
+            c.client_type.token_endpoint_auth_method(),
             c.name,
             uris.join(" ")
         );

@@ -2,9 +2,10 @@ use std::fmt;
 
 use super::DomainError;
 
-/// How a client authenticates at the token endpoint: its registered
-/// `token_endpoint_auth_method` (OIDC Core §9, RFC 7591 §2). A client must use exactly the
-/// method it registered; a public client uses `none` (it has no secret, RFC 6749 §2.1).
+/// How a confidential client authenticates at the token endpoint with its secret: its
+/// registered `token_endpoint_auth_method` (OIDC Core §9, RFC 7591 §2), which it must use
+/// exactly. A public client has no secret and no such method (it registers `none`; see
+/// [`super::ClientType`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ClientAuthMethod {
     /// HTTP Basic with the client_id and secret (RFC 6749 §2.3.1), the method every
@@ -12,15 +13,12 @@ pub enum ClientAuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1, "NOT RECOMMENDED").
     ClientSecretPost,
-    /// A public client: `client_id` only (it proves possession with PKCE instead).
-    None,
 }
 
 impl ClientAuthMethod {
-    pub const ALL: [ClientAuthMethod; 3] = [
+    pub const ALL: [ClientAuthMethod; 2] = [
         ClientAuthMethod::ClientSecretBasic,
         ClientAuthMethod::ClientSecretPost,
-        ClientAuthMethod::None,
     ];
 
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
@@ -28,8 +26,8 @@ impl ClientAuthMethod {
             .into_iter()
             .find(|m| m.as_str() == raw)
             .ok_or(DomainError(
-                "The token endpoint auth method must be client_secret_basic, client_secret_post \
-                 or none.",
+                "The token endpoint auth method must be client_secret_basic or \
+                 client_secret_post.",
             ))
     }
 
@@ -37,15 +35,6 @@ impl ClientAuthMethod {
         match self {
             ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
             ClientAuthMethod::ClientSecretPost => "client_secret_post",
-            ClientAuthMethod::None => "none",
-        }
-    }
-
-    /// Whether the method presents a client secret.
-    pub fn uses_secret(self) -> bool {
-        match self {
-            ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost => true,
-            ClientAuthMethod::None => false,
         }
     }
 }
@@ -65,9 +54,14 @@ mod tests {
         for m in ClientAuthMethod::ALL {
             assert_eq!(ClientAuthMethod::parse(m.as_str()), Ok(m));
         }
-        assert!(ClientAuthMethod::ClientSecretPost.uses_secret());
-        assert!(!ClientAuthMethod::None.uses_secret());
-        for bad in ["", "private_key_jwt", "client_secret_jwt", "NONE", "basic"] {
+        for bad in [
+            "",
+            "none",
+            "private_key_jwt",
+            "client_secret_jwt",
+            "NONE",
+            "basic",
+        ] {
             assert!(ClientAuthMethod::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -17,7 +17,9 @@ impl KeyState {
             "next" => Ok(KeyState::Next),
             "active" => Ok(KeyState::Active),
             "retired" => Ok(KeyState::Retired),
-            _ => Err(DomainError("The key state must be next, active or retired.")),
+            _ => Err(DomainError(
+                "The key state must be next, active or retired.",
+            )),
         }
     }
 

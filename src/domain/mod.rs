@@ -2,6 +2,7 @@
 //! these types exists, nothing downstream has to check it again.
 mod client_auth_method;
 mod client_id;
+mod client_type;
 mod code_challenge;
 mod email;
 mod grant_type;
@@ -15,6 +16,7 @@ mod token;
 
 pub use client_auth_method::ClientAuthMethod;
 pub use client_id::ClientId;
+pub use client_type::ClientType;
 pub use code_challenge::CodeChallenge;
 pub use email::Email;
 pub use grant_type::GrantType;

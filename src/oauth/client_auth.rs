@@ -6,7 +6,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 
 use super::error::OAuthError;
-use crate::domain::{ClientAuthMethod, ClientId, SecretToken, TokenHash};
+use crate::domain::{ClientAuthMethod, ClientId, ClientType, SecretToken, TokenHash};
 use crate::store::clients::{self, Client};
 use crate::store::DbConn;
 
@@ -156,13 +156,17 @@ pub fn authenticate(
     presented: &PresentedCredentials,
 ) -> Result<Client, OAuthError> {
     let (client_id, secret, method) = match presented {
-        PresentedCredentials::Basic { client_id, secret } => {
-            (client_id, Some(secret), ClientAuthMethod::ClientSecretBasic)
-        }
-        PresentedCredentials::Post { client_id, secret } => {
-            (client_id, Some(secret), ClientAuthMethod::ClientSecretPost)
-        }
-        PresentedCredentials::None { client_id } => (client_id, None, ClientAuthMethod::None),
+        PresentedCredentials::Basic { client_id, secret } => (
+            client_id,
+            Some(secret),
+            Some(ClientAuthMethod::ClientSecretBasic),
+        ),
+        PresentedCredentials::Post { client_id, secret } => (
+            client_id,
+            Some(secret),
+            Some(ClientAuthMethod::ClientSecretPost),
+        ),
+        PresentedCredentials::None { client_id } => (client_id, None, None),
         PresentedCredentials::Missing => {
             return Err(OAuthError::invalid_client(
                 "client authentication is required",
@@ -172,20 +176,18 @@ pub fn authenticate(
     let failed = || OAuthError::invalid_client("client authentication failed");
 
     let client = clients::find(conn, client_id)?;
-    let stored = client.as_ref().and_then(|c| c.secret_hash.as_ref());
+    let stored = client.as_ref().and_then(|c| c.client_type.secret_hash());
     let secret_ok = secret.map(|s| secret_matches(stored, s));
     let Some(client) = client else {
         return Err(failed());
     };
-    if client.auth_method != method {
+    if client.client_type.auth_method() != method {
         return Err(OAuthError::invalid_client(
             "the client must authenticate with its registered token_endpoint_auth_method",
         ));
     }
-    match secret_ok {
-        // Method none: only a public client registers it (the database enforces this too).
-        None if client.public => Ok(client),
-        Some(true) if !client.public => Ok(client),
+    match (&client.client_type, secret_ok) {
+        (ClientType::Public, None) | (ClientType::Confidential { .. }, Some(true)) => Ok(client),
         _ => Err(failed()),
     }
 }

@@ -24,7 +24,7 @@ pub fn handle(
         form.client_id.as_deref(),
         form.client_secret.as_deref(),
     )?;
-    if client.public {
+    if client.client_type.is_public() {
         return Err(OAuthError::invalid_client(
             "introspection needs a confidential client",
         ));

@@ -3,7 +3,8 @@
 //! the tests' fixtures, so both go through the same rules.
 use super::error::OAuthError;
 use crate::domain::{
-    ClientAuthMethod, ClientId, GrantType, RedirectUri, ScopeSet, SecretToken, SigningAlg,
+    ClientAuthMethod, ClientId, ClientType, GrantType, RedirectUri, ScopeSet, SecretToken,
+    SigningAlg,
 };
 use crate::store::clients::{self, Client};
 use crate::store::{DbConn, StoreError};
@@ -137,35 +138,6 @@ pub fn build_client(
         return invalid("at least one scope is required".into());
     }
 
-    let auth_method = match (&request.auth_method, request.public) {
-        (None, false) => ClientAuthMethod::ClientSecretBasic,
-        (None, true) => ClientAuthMethod::None,
-        (Some(raw), public) => {
-            let method = ClientAuthMethod::parse(raw).map_err(|_| {
-                RegistrationError::Invalid(format!(
-                    "token endpoint auth method '{}' is not supported: use client_secret_basic \
-                     or client_secret_post",
-                    shown(raw)
-                ))
-            })?;
-            match (public, method.uses_secret()) {
-                (true, true) => {
-                    return invalid(format!(
-                    "a public client has no secret and authenticates with 'none', not '{method}'"
-                ))
-                }
-                (false, false) => {
-                    return invalid(
-                        "a confidential client must authenticate with client_secret_basic or \
-                         client_secret_post (register a public client instead)"
-                            .into(),
-                    )
-                }
-                _ => method,
-            }
-        }
-    };
-
     let id_token_alg = match &request.id_token_alg {
         None => SigningAlg::RS256,
         Some(raw) => raw.parse().map_err(|_| {
@@ -176,7 +148,7 @@ pub fn build_client(
         })?,
     };
 
-    let secret = (!request.public).then(SecretToken::generate);
+    let (client_type, secret) = client_type(request)?;
     let client = Client {
         client_id: ClientId::generate(),
         name: name.to_string(),
@@ -184,15 +156,53 @@ pub fn build_client(
         post_logout_redirect_uris,
         grant_types,
         scopes,
-        public: request.public,
-        auth_method,
+        client_type,
         id_token_alg,
         skip_consent: request.skip_consent,
         require_pkce: request.require_pkce || request.public,
-        secret_hash: secret.as_ref().map(SecretToken::hash),
         created_at: now,
     };
     Ok((client, secret))
+}
+
+/// Public, or confidential with a new secret and its auth method (client_secret_basic unless
+/// told otherwise). A public client registers `none` or nothing: it has no secret to present.
+fn client_type(
+    request: &NewClientRequest,
+) -> Result<(ClientType, Option<SecretToken>), RegistrationError> {
+    let invalid = |m: String| Err(RegistrationError::Invalid(m));
+    let method = match request.auth_method.as_deref() {
+        None => None,
+        Some("none") if request.public => None,
+        Some("none") => {
+            return invalid(
+                "a confidential client must authenticate with client_secret_basic or \
+                 client_secret_post (register a public client instead)"
+                    .into(),
+            )
+        }
+        Some(raw) => Some(ClientAuthMethod::parse(raw).map_err(|_| {
+            RegistrationError::Invalid(format!(
+                "token endpoint auth method '{}' is not supported: use client_secret_basic \
+                 or client_secret_post",
+                shown(raw)
+            ))
+        })?),
+    };
+    if request.public {
+        if let Some(method) = method {
+            return invalid(format!(
+                "a public client has no secret and authenticates with 'none', not '{method}'"
+            ));
+        }
+        return Ok((ClientType::Public, None));
+    }
+    let secret = SecretToken::generate();
+    let client_type = ClientType::Confidential {
+        secret_hash: secret.hash(),
+        auth_method: method.unwrap_or(ClientAuthMethod::ClientSecretBasic),
+    };
+    Ok((client_type, Some(secret)))
 }
 
 /// Parses URIs in order, dropping exact duplicates; the error names the value.
@@ -251,19 +261,23 @@ mod tests {
         let secret = secret.expect("a confidential client gets a secret");
         assert_eq!(secret.as_str().len(), 43, "256 bits, base64url");
         assert!(client
-            .secret_hash
-            .as_ref()
+            .client_type
+            .secret_hash()
             .unwrap()
             .matches(&TokenHash::of(secret.as_str())));
         assert_eq!(client.client_id.as_str().len(), 22);
-        assert_eq!(client.auth_method, ClientAuthMethod::ClientSecretBasic);
+        assert_eq!(
+            client.client_type.auth_method(),
+            Some(ClientAuthMethod::ClientSecretBasic)
+        );
         assert_eq!(
             client.grant_types,
             [GrantType::AuthorizationCode, GrantType::RefreshToken]
         );
         assert_eq!(client.scopes.to_string(), DEFAULT_SCOPES);
         assert_eq!(client.id_token_alg, SigningAlg::RS256);
-        assert!(!client.public && !client.skip_consent && !client.requires_pkce());
+        assert!(!client.client_type.is_public());
+        assert!(!client.skip_consent && !client.requires_pkce());
         assert_eq!(client.created_at, 42);
         assert!(client
             .redirect_uri("https://prints.example.com/cb")
@@ -278,8 +292,8 @@ mod tests {
         let mut r = request();
         r.public = true;
         let (client, secret) = build_client(&r, 0).unwrap();
-        assert!(secret.is_none() && client.secret_hash.is_none());
-        assert_eq!(client.auth_method, ClientAuthMethod::None);
+        assert!(secret.is_none() && client.client_type.is_public());
+        assert_eq!(client.client_type.token_endpoint_auth_method(), "none");
         assert!(client.require_pkce && client.requires_pkce());
         r.auth_method = Some("none".into());
         assert!(build_client(&r, 0).is_ok());
@@ -296,10 +310,13 @@ mod tests {
         r.require_pkce = true;
         r.post_logout_redirect_uris = vec!["https://prints.example.com/bye".into()];
         let (client, _) = build_client(&r, 0).unwrap();
-        assert!(client.requires_pkce() && !client.public);
+        assert!(client.requires_pkce() && !client.client_type.is_public());
         assert_eq!(client.grant_types, [GrantType::ClientCredentials]);
         assert_eq!(client.scopes.to_string(), "api:read api:write");
-        assert_eq!(client.auth_method, ClientAuthMethod::ClientSecretPost);
+        assert_eq!(
+            client.client_type.auth_method(),
+            Some(ClientAuthMethod::ClientSecretPost)
+        );
         assert_eq!(client.id_token_alg, SigningAlg::ES256);
         assert!(client.skip_consent);
         assert_eq!(
@@ -374,12 +391,16 @@ mod tests {
         );
         assert_eq!(found.grant_types, client.grant_types);
         assert_eq!(found.scopes, client.scopes);
-        assert_eq!(found.auth_method, client.auth_method);
-        assert!(found.skip_consent && found.require_pkce && !found.public);
+        assert_eq!(
+            found.client_type.auth_method(),
+            client.client_type.auth_method()
+        );
+        assert!(found.skip_consent && found.require_pkce);
         assert!(found
-            .secret_hash
+            .client_type
+            .secret_hash()
             .unwrap()
-            .matches(client.secret_hash.as_ref().unwrap()));
+            .matches(client.client_type.secret_hash().unwrap()));
         assert!(clients::find(&mut conn, &ClientId::parse("nope").unwrap())
             .unwrap()
             .is_none());
@@ -387,6 +408,6 @@ mod tests {
         register_client(&mut conn, &r, 8).unwrap();
         let all = clients::list(&mut conn).unwrap();
         assert_eq!(all.len(), 2);
-        assert!(all[1].public && all[1].secret_hash.is_none());
+        assert!(all[1].client_type.is_public());
     }
 }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::clients;
 use super::{DbConn, StoreError};
 use crate::domain::{
-    ClientAuthMethod, ClientId, GrantType, RedirectUri, ScopeSet, SigningAlg, TokenHash,
+    ClientAuthMethod, ClientId, ClientType, GrantType, RedirectUri, ScopeSet, SigningAlg, TokenHash,
 };
 
 /// A registered client as the rest of Ferrid sees it.
@@ -20,17 +20,14 @@ pub struct Client {
     pub grant_types: Vec<GrantType>,
     /// The scopes this client may be granted; requests are narrowed to them.
     pub scopes: ScopeSet,
-    /// RFC 6749 §2.1: a public client cannot keep a secret (native and browser apps).
-    pub public: bool,
-    pub auth_method: ClientAuthMethod,
+    /// Public, or confidential with its secret's hash and auth method (RFC 6749 §2.1).
+    pub client_type: ClientType,
     pub id_token_alg: SigningAlg,
     /// First-party apps: the consent page is not shown.
     pub skip_consent: bool,
     /// Registered to require PKCE although confidential (RFC 9700 §2.1.1 recommends it for
     /// every client). See [`Client::requires_pkce`].
     pub require_pkce: bool,
-    /// `None` exactly when the client is public.
-    pub secret_hash: Option<TokenHash>,
     pub created_at: i64,
 }
 
@@ -42,7 +39,7 @@ impl Client {
     /// PKCE (S256) is required of public clients always, and of confidential clients
     /// registered with `require_pkce`.
     pub fn requires_pkce(&self) -> bool {
-        self.public || self.require_pkce
+        self.client_type.is_public() || self.require_pkce
     }
 
     /// Exact string match against the registered redirect URIs (RFC 6749 §3.1.2.3).
@@ -69,16 +66,37 @@ struct ClientRow {
     created_at: i64,
 }
 
-/// A stored value that no longer parses (edited by hand, or written by a newer version):
-/// reported as a deserialization error naming the column, never silently dropped.
-fn corrupt(column: &str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Database(diesel::result::Error::DeserializationError(
-        format!("clients.{column}: {detail}").into(),
-    ))
+fn corrupt(column: &'static str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::corrupt("clients", column)(detail)
 }
 
-fn json_list(column: &str, raw: &str) -> Result<Vec<String>, StoreError> {
+fn json_list(column: &'static str, raw: &str) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(raw).map_err(|e| corrupt(column, e))
+}
+
+/// The three columns the CHECK constraint ties together, as one value; a row that breaks
+/// the pairing (a secret without a method, a public client with one) is reported.
+fn client_type(
+    public: bool,
+    method: &str,
+    secret_hash: Option<String>,
+) -> Result<ClientType, StoreError> {
+    match (public, method, secret_hash) {
+        (true, "none", None) => Ok(ClientType::Public),
+        (false, method, Some(hash)) => Ok(ClientType::Confidential {
+            auth_method: ClientAuthMethod::parse(method)
+                .map_err(|e| corrupt("token_endpoint_auth_method", e))?,
+            secret_hash: TokenHash::from_stored(hash),
+        }),
+        (public, method, hash) => Err(corrupt(
+            "public",
+            format_args!(
+                "public={public}, token_endpoint_auth_method={method:?} and a {} secret hash \
+                 do not make a client type (RFC 6749 §2.1)",
+                if hash.is_some() { "stored" } else { "missing" }
+            ),
+        )),
+    }
 }
 
 fn to_json<'a>(items: impl Iterator<Item = &'a str>) -> String {
@@ -87,7 +105,7 @@ fn to_json<'a>(items: impl Iterator<Item = &'a str>) -> String {
 
 impl ClientRow {
     fn into_client(self) -> Result<Client, StoreError> {
-        let uris = |column: &str, raw: &str| -> Result<Vec<RedirectUri>, StoreError> {
+        let uris = |column: &'static str, raw: &str| -> Result<Vec<RedirectUri>, StoreError> {
             json_list(column, raw)?
                 .iter()
                 .map(|u| RedirectUri::parse(u).map_err(|e| corrupt(column, e)))
@@ -108,16 +126,17 @@ impl ClientRow {
             grant_types,
             scopes: ScopeSet::parse_all(scope_list.iter().map(String::as_str))
                 .map_err(|e| corrupt("scopes", e))?,
-            public: self.public,
-            auth_method: ClientAuthMethod::parse(&self.token_endpoint_auth_method)
-                .map_err(|e| corrupt("token_endpoint_auth_method", e))?,
+            client_type: client_type(
+                self.public,
+                &self.token_endpoint_auth_method,
+                self.secret_hash,
+            )?,
             id_token_alg: self
                 .id_token_signed_response_alg
                 .parse()
                 .map_err(|e| corrupt("id_token_signed_response_alg", e))?,
             skip_consent: self.skip_consent,
             require_pkce: self.require_pkce,
-            secret_hash: self.secret_hash.map(TokenHash::from_stored),
             name: self.name,
             created_at: self.created_at,
         })
@@ -130,7 +149,7 @@ pub fn insert(conn: &mut DbConn, client: &Client) -> Result<(), StoreError> {
     diesel::insert_into(clients::table)
         .values((
             clients::client_id.eq(client.client_id.as_str()),
-            clients::secret_hash.eq(client.secret_hash.as_ref().map(TokenHash::as_str)),
+            clients::secret_hash.eq(client.client_type.secret_hash().map(TokenHash::as_str)),
             clients::name.eq(&client.name),
             clients::redirect_uris.eq(to_json(client.redirect_uris.iter().map(|u| u.as_str()))),
             clients::post_logout_redirect_uris.eq(to_json(
@@ -138,8 +157,8 @@ pub fn insert(conn: &mut DbConn, client: &Client) -> Result<(), StoreError> {
             )),
             clients::grant_types.eq(to_json(client.grant_types.iter().map(|g| g.as_str()))),
             clients::scopes.eq(to_json(client.scopes.iter())),
-            clients::public.eq(client.public),
-            clients::token_endpoint_auth_method.eq(client.auth_method.as_str()),
+            clients::public.eq(client.client_type.is_public()),
+            clients::token_endpoint_auth_method.eq(client.client_type.token_endpoint_auth_method()),
             clients::id_token_signed_response_alg.eq(client.id_token_alg.as_str()),
             clients::skip_consent.eq(client.skip_consent),
             clients::require_pkce.eq(client.require_pkce),

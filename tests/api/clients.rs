@@ -105,13 +105,15 @@ async fn cli_registers_confidential_and_public_clients(backend: Backend) {
 
     let id = ClientId::parse(&client_id).unwrap();
     let client = clients::find(&mut app.conn(), &id).unwrap().unwrap();
-    assert!(!client.public);
-    assert_eq!(client.auth_method, ClientAuthMethod::ClientSecretBasic);
+    assert_eq!(
+        client.client_type.auth_method(),
+        Some(ClientAuthMethod::ClientSecretBasic)
+    );
     assert_eq!(client.scopes.to_string(), "openid profile email");
     assert_eq!(client.redirect_uris.len(), 2);
     assert!(client
-        .secret_hash
-        .as_ref()
+        .client_type
+        .secret_hash()
         .unwrap()
         .matches(&TokenHash::of(&secret)));
 
@@ -161,8 +163,8 @@ async fn cli_registers_confidential_and_public_clients(backend: Backend) {
     let public = clients::find(&mut app.conn(), &ClientId::parse(&public_id).unwrap())
         .unwrap()
         .unwrap();
-    assert!(public.public && public.secret_hash.is_none());
-    assert_eq!(public.auth_method, ClientAuthMethod::None);
+    assert!(public.client_type.is_public());
+    assert_eq!(public.client_type.token_endpoint_auth_method(), "none");
 
     // No secret is stored in plain; the hash is there instead.
     let rows = stored_rows(&app);
@@ -355,7 +357,7 @@ async fn registered_clients_authenticate(backend: Backend) {
     assert_eq!(ok.client_id.as_str(), confidential.client_id);
     assert!(ok.redirect_uri(&confidential.redirect_uri).is_some());
     let ok = auth(None, Some(&public.client_id), None).unwrap();
-    assert!(ok.public && public.secret.is_none());
+    assert!(ok.client_type.is_public() && public.secret.is_none());
 
     let wrong = auth(
         Some(&basic(&confidential.client_id, "not-the-secret-at-all")),

@@ -92,7 +92,7 @@ pub fn exchange(
                 ),
             )
         }
-        (None, None) if client.public => {
+        (None, None) if client.client_type.is_public() => {
             return refuse(conn, OAuthError::invalid_grant("PKCE is required"))
         }
         (None, None) => {}

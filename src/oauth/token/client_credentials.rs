@@ -23,7 +23,7 @@ pub fn issue(
     scope: Option<&str>,
     now: i64,
 ) -> Result<TokenResponse, OAuthError> {
-    if client.public || !client.allows_grant(GrantType::ClientCredentials) {
+    if client.client_type.is_public() || !client.allows_grant(GrantType::ClientCredentials) {
         return Err(OAuthError::unauthorized_client(
             "this client may not use the client_credentials grant",
         ));
