@@ -6,7 +6,8 @@ use super::DomainError;
 /// its own, but one is also read back from requests, so the grammar is deliberately narrow:
 /// 1 to 128 characters of the URI "unreserved" set (RFC 3986 §2.3), which never needs
 /// escaping in a query string, a form body or an HTTP Basic user-id.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct ClientId(String);
 
 impl ClientId {
@@ -49,6 +50,20 @@ impl AsRef<str> for ClientId {
 impl fmt::Display for ClientId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ClientId {
+    type Error = DomainError;
+
+    fn try_from(raw: String) -> Result<Self, DomainError> {
+        ClientId::parse(&raw)
+    }
+}
+
+impl From<ClientId> for String {
+    fn from(value: ClientId) -> String {
+        value.0
     }
 }
 

@@ -7,7 +7,8 @@ use super::DomainError;
 /// A PKCE code challenge (RFC 7636 §4.2) with method S256, the only one offered: `plain`
 /// sends the verifier itself through the front channel, where it can be intercepted, and the
 /// OAuth 2.0 Security BCP (RFC 9700 §2.1.1) says not to use it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct CodeChallenge(String);
 
 impl CodeChallenge {
@@ -65,6 +66,20 @@ fn is_pkce_string(s: &str) -> bool {
     (43..=128).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+impl TryFrom<String> for CodeChallenge {
+    type Error = DomainError;
+
+    fn try_from(raw: String) -> Result<Self, DomainError> {
+        CodeChallenge::parse(&raw, Some(Self::METHOD))
+    }
+}
+
+impl From<CodeChallenge> for String {
+    fn from(value: CodeChallenge) -> String {
+        value.0
+    }
 }
 
 #[cfg(test)]

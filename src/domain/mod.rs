@@ -1,5 +1,6 @@
 //! Types that are valid by construction ("parse, don't validate"): once a value of one of
 //! these types exists, nothing downstream has to check it again.
+pub mod claims;
 mod client_auth_method;
 mod client_id;
 mod client_type;
@@ -14,6 +15,7 @@ mod scope;
 mod signing_alg;
 mod token;
 
+pub use claims::ClaimsRequest;
 pub use client_auth_method::ClientAuthMethod;
 pub use client_id::ClientId;
 pub use client_type::ClientType;

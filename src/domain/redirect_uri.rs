@@ -8,7 +8,8 @@ use std::fmt;
 /// exactly as registered and compared by exact string (OAuth 2.0 Security BCP, RFC 9700
 /// §4.1.3): no wildcards, no normalisation of case, ports, dots or escapes, since every such
 /// rule has been a source of open redirects and code theft.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct RedirectUri(String);
 
 /// Why a redirect URI was refused. Each message reads after the value:
@@ -127,6 +128,20 @@ impl AsRef<str> for RedirectUri {
 impl fmt::Display for RedirectUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for RedirectUri {
+    type Error = RedirectUriError;
+
+    fn try_from(raw: String) -> Result<Self, RedirectUriError> {
+        RedirectUri::parse(&raw)
+    }
+}
+
+impl From<RedirectUri> for String {
+    fn from(value: RedirectUri) -> String {
+        value.0
     }
 }
 

@@ -6,7 +6,9 @@ use super::DomainError;
 /// `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`. Order of first appearance is kept so that
 /// what we echo back reads like what was asked for; duplicates are dropped (the scope is "a
 /// list of … strings" whose order does not matter, i.e. a set).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Serialized as its `scope` string, parsed again when read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct ScopeSet(Vec<String>);
 
 impl ScopeSet {
@@ -83,6 +85,18 @@ impl ScopeSet {
         )
     }
 
+    /// Every token of either, `self`'s first (e.g. a consent growing by what was just
+    /// allowed). Both sides were checked when parsed, so this cannot fail.
+    pub fn union(&self, other: &ScopeSet) -> ScopeSet {
+        let mut out = self.clone();
+        for token in other.iter() {
+            if !out.contains(token) {
+                out.0.push(token.to_string());
+            }
+        }
+        out
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(String::as_str)
     }
@@ -101,6 +115,20 @@ fn is_scope_token(token: &str) -> bool {
         && token
             .bytes()
             .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+}
+
+impl TryFrom<String> for ScopeSet {
+    type Error = DomainError;
+
+    fn try_from(raw: String) -> Result<Self, DomainError> {
+        ScopeSet::parse(&raw)
+    }
+}
+
+impl From<ScopeSet> for String {
+    fn from(set: ScopeSet) -> String {
+        set.to_string()
+    }
 }
 
 /// The `scope` parameter form: tokens joined by single spaces.
@@ -156,6 +184,10 @@ mod tests {
         assert!(set("email openid").is_subset(&allowed));
         assert!(ScopeSet::empty().is_subset(&allowed));
         assert_eq!(asked.intersection(&allowed).to_string(), "email openid");
+        assert_eq!(
+            set("openid email").union(&set("phone openid")).to_string(),
+            "openid email phone"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::OAuthError;
 use crate::domain::ClientId;
 use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
-use crate::store::{clients, grants, write_transaction, StoreError};
+use crate::store::{clients, codes, consents, grants, write_transaction, StoreError};
 
 /// One connected application, for the account page.
 #[derive(Clone, Debug)]
@@ -18,19 +18,16 @@ pub struct Connection {
 pub fn list(state: &AppState, user_id: &str) -> Result<Vec<Connection>, OAuthError> {
     let mut conn = state.pool.get().map_err(StoreError::from)?;
     let mut out = Vec::new();
-    for (client_id, scope) in grants::consents_of(&mut conn, user_id)? {
-        let Ok(id) = ClientId::parse(&client_id) else {
-            continue;
-        };
-        let Some(client) = clients::find(&mut conn, &id)? else {
+    for (client_id, scope) in consents::consents_of(&mut conn, user_id)? {
+        // The consent row of a client deleted since is shown no more.
+        let Some(client) = clients::find(&mut conn, &client_id)? else {
             continue;
         };
         out.push(Connection {
-            client_id,
+            client_id: client_id.to_string(),
             client_name: client.name,
             scopes: scope
-                .split(' ')
-                .filter(|s| !s.is_empty())
+                .iter()
                 .map(|s| (s.to_string(), super::authorize::describe_scope(s)))
                 .collect(),
         });
@@ -53,8 +50,8 @@ pub fn withdraw(
     // One transaction, codes first: a code exchange racing with this either redeemed its
     // code before (and its grant is revoked below) or finds the code gone.
     write_transaction::<_, StoreError>(&mut conn, |conn| {
-        let codes = grants::delete_unredeemed_codes(conn, user_id, Some(&client_id))?;
-        grants::withdraw_consent(conn, user_id, &client_id)?;
+        let codes = codes::delete_unredeemed_codes(conn, user_id, Some(&client_id))?;
+        consents::withdraw_consent(conn, user_id, &client_id)?;
         let revoked = grants::revoke_grants_of(conn, user_id, &client_id, now)?;
         let detail = format!(
             "client {client_id}: consent withdrawn, {revoked} grant(s) revoked, {codes} unredeemed code(s) deleted"

@@ -9,7 +9,7 @@ use super::OAuthError;
 use crate::domain::SecretToken;
 use crate::state::AppState;
 use crate::store::tokens::{self, AccessTokenStatus};
-use crate::store::{grants, users, StoreError};
+use crate::store::{refresh_tokens, users, StoreError};
 
 pub fn handle(
     state: &AppState,
@@ -100,22 +100,20 @@ fn refresh_token(
     let Some(secret) = SecretToken::from_presented(token) else {
         return Ok(None);
     };
-    let Some(stored) = tokens::find_refresh_token(conn, &secret.hash())? else {
+    let Some(stored) = refresh_tokens::find_live_refresh_token(conn, &secret.hash(), now)? else {
         return Ok(None);
     };
-    if stored.client_id != client_id || stored.used_at.is_some() || stored.expires_at <= now {
+    if stored.client_id.as_str() != client_id {
         return Ok(None);
     }
-    let live_grant =
-        grants::find_grant(conn, &stored.grant_id)?.is_some_and(|g| g.revoked_at.is_none());
     let live_user = users::find_by_id(conn, &stored.user_id)?.is_some_and(|u| !u.disabled);
-    if !live_grant || !live_user {
+    if !live_user {
         return Ok(None);
     }
     let mut out = Map::new();
     out.insert("active".into(), true.into());
-    out.insert("scope".into(), stored.scope.into());
-    out.insert("client_id".into(), stored.client_id.into());
+    out.insert("scope".into(), stored.scope.to_string().into());
+    out.insert("client_id".into(), stored.client_id.as_str().into());
     out.insert("sub".into(), stored.user_id.into());
     out.insert("exp".into(), stored.expires_at.into());
     out.insert("iat".into(), stored.created_at.into());

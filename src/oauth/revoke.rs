@@ -7,10 +7,10 @@ use serde_json::Value;
 
 use super::client_auth;
 use super::OAuthError;
-use crate::domain::SecretToken;
+use crate::domain::{ClientId, SecretToken};
 use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
-use crate::store::{grants, tokens, DbConn, StoreError};
+use crate::store::{grants, refresh_tokens, tokens, DbConn, StoreError};
 
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 /// The parameters RFC 7009 §2.1 and RFC 7662 §2.1 share.
@@ -37,36 +37,36 @@ pub fn handle(
     let Some(token) = form.token.as_deref().filter(|t| !t.is_empty()) else {
         return Err(OAuthError::invalid_request("token is required"));
     };
-    let client_id = client.client_id.as_str();
     if token.contains('.') {
-        revoke_access_token(state, &mut conn, token, client_id, now)?;
+        revoke_access_token(state, &mut conn, token, &client.client_id, now)?;
     } else {
-        revoke_refresh_token(&mut conn, token, client_id, now)?;
+        revoke_refresh_token(&mut conn, token, &client.client_id, now)?;
     }
     Ok(())
 }
 
+/// Any token of a family, live or already rotated, revokes the family.
 fn revoke_refresh_token(
     conn: &mut DbConn,
     token: &str,
-    client_id: &str,
+    client_id: &ClientId,
     now: i64,
 ) -> Result<(), StoreError> {
     let Some(secret) = SecretToken::from_presented(token) else {
         return Ok(());
     };
-    let Some(stored) = tokens::find_refresh_token(conn, &secret.hash())? else {
+    let Some(family) = refresh_tokens::find_refresh_family(conn, &secret.hash())? else {
         return Ok(());
     };
-    if stored.client_id != client_id {
+    if family.client_id != *client_id {
         return Ok(());
     }
-    if grants::revoke_grant(conn, &stored.grant_id, now)? {
+    if grants::revoke_grant(conn, &family.grant_id, now)? {
         let detail = format!("client {client_id}: refresh token revoked; token family revoked");
         audit::record(
             conn,
             &Event::new(EventKind::TokenRevoked)
-                .user(&stored.user_id)
+                .user(&family.user_id)
                 .detail(&detail),
             now,
         )?;
@@ -78,7 +78,7 @@ fn revoke_access_token(
     state: &AppState,
     conn: &mut DbConn,
     token: &str,
-    client_id: &str,
+    client_id: &ClientId,
     now: i64,
 ) -> Result<(), StoreError> {
     let validation = super::issue::access_token_validation(state);
@@ -86,7 +86,7 @@ fn revoke_access_token(
     let Ok(claims) = state.keys.current().verify(token, &validation, now) else {
         return Ok(());
     };
-    if claims.get("client_id").and_then(Value::as_str) != Some(client_id) {
+    if claims.get("client_id").and_then(Value::as_str) != Some(client_id.as_str()) {
         return Ok(());
     }
     let (Some(jti), Some(exp)) = (

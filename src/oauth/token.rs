@@ -2,11 +2,11 @@
 //! grant type under `token/`.
 use serde::{Deserialize, Serialize};
 
-use super::claims::{self, ClaimsRequest, Target};
+use super::claims::{self, Target};
 use super::client_auth;
 use super::issue::{self, IdTokenClaims};
 use super::OAuthError;
-use crate::domain::{GrantType, ScopeSet};
+use crate::domain::{ClaimsRequest, GrantType, ScopeSet};
 use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::users::{Profile, User};
@@ -152,7 +152,7 @@ struct IdTokenInput<'a> {
     user: &'a User,
     profile: &'a Profile,
     scope: &'a ScopeSet,
-    claims: Option<&'a str>,
+    claims: &'a ClaimsRequest,
     auth_time: i64,
     nonce: Option<&'a str>,
     access_token: &'a str,
@@ -168,12 +168,11 @@ fn id_token_for(
     if !input.scope.contains("openid") {
         return Ok(None);
     }
-    let request = ClaimsRequest::from_stored(input.claims);
     let user_claims = claims::user_claims(
         input.user,
         input.profile,
         input.scope,
-        &request,
+        input.claims,
         &input.client.scopes,
         Target::IdToken,
     );

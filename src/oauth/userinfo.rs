@@ -1,9 +1,9 @@
 //! The UserInfo endpoint (OpenID Connect Core §5.3) as a protected resource (RFC 6750).
 use serde_json::{Map, Value};
 
-use super::claims::{self, ClaimsRequest, Target};
+use super::claims::{self, Target};
 use super::OAuthError;
-use crate::domain::{ClientId, ScopeSet};
+use crate::domain::ScopeSet;
 use crate::state::AppState;
 use crate::store::tokens::{self, AccessTokenStatus};
 use crate::store::{clients, grants, users, StoreError};
@@ -39,9 +39,7 @@ pub fn verify_access_token(
     else {
         return Err(invalid());
     };
-    let grant = grants::find_grant(&mut conn, &grant_id)?
-        .filter(|g| g.revoked_at.is_none())
-        .ok_or_else(invalid)?;
+    let grant = grants::find_live_grant(&mut conn, &grant_id, now)?.ok_or_else(invalid)?;
     Ok(VerifiedAccessToken { claims, grant })
 }
 
@@ -69,17 +67,14 @@ pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Val
     if user.disabled {
         return Err(OAuthError::invalid_token("the user is disabled"));
     }
-    let request = ClaimsRequest::from_stored(verified.grant.claims.as_deref());
+    let request = &verified.grant.claims;
     // Claims named in the request need the client's registration (OIDC Core §5.5); the
     // client is read only when there are some, which keeps the common path one query shorter.
+    // A client deleted since allows none.
     let client_scopes = if request.is_empty() {
         ScopeSet::empty()
     } else {
-        ClientId::parse(&verified.grant.client_id)
-            .ok()
-            .map(|id| clients::find(&mut conn, &id))
-            .transpose()?
-            .flatten()
+        clients::find(&mut conn, &verified.grant.client_id)?
             .map(|c| c.scopes)
             .unwrap_or_else(ScopeSet::empty)
     };
@@ -87,7 +82,7 @@ pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Val
         &user,
         &profile,
         &scope,
-        &request,
+        request,
         &client_scopes,
         Target::UserInfo,
     );

@@ -103,7 +103,9 @@ pub fn record(conn: &mut DbConn, event: &Event<'_>, now: i64) -> Result<(), Stor
 }
 
 /// A stored event, for the console and for tests.
-#[derive(Clone, Debug, Queryable)]
+/// (`kind` stays text: the log keeps what older versions wrote.)
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
 pub struct StoredEvent {
     pub id: i64,
     pub at: i64,
@@ -117,5 +119,6 @@ pub fn recent(conn: &mut DbConn, limit: i64) -> Result<Vec<StoredEvent>, StoreEr
     Ok(audit_events::table
         .order(audit_events::id.desc())
         .limit(limit)
+        .select(StoredEvent::as_select())
         .load(conn)?)
 }

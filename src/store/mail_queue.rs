@@ -81,6 +81,13 @@ pub fn enqueue(conn: &mut DbConn, message: &MailMessage, now: i64) -> Result<i64
     Ok(id)
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = mail_queue)]
+struct DueRow {
+    id: i64,
+    next_attempt_at: Option<i64>,
+}
+
 /// Claims up to `limit` due messages for one delivery attempt each: every claim is one
 /// conditional update that moves `next_attempt_at` to `now + lease` and counts the attempt,
 /// so two replicas cannot both claim a message, and a worker that dies mid-delivery leaves it
@@ -91,15 +98,19 @@ pub fn claim_due(
     limit: i64,
     lease: i64,
 ) -> Result<Vec<QueuedMail>, StoreError> {
-    let due: Vec<(i64, Option<i64>)> = mail_queue::table
+    let due: Vec<DueRow> = mail_queue::table
         .filter(mail_queue::sent_at.is_null())
         .filter(mail_queue::next_attempt_at.le(now))
         .order((mail_queue::next_attempt_at.asc(), mail_queue::id.asc()))
         .limit(limit)
-        .select((mail_queue::id, mail_queue::next_attempt_at))
+        .select(DueRow::as_select())
         .load(conn)?;
     let mut claimed = Vec::with_capacity(due.len());
-    for (id, seen) in due {
+    for DueRow {
+        id,
+        next_attempt_at: seen,
+    } in due
+    {
         let n = diesel::update(
             mail_queue::table
                 .find(id)

@@ -4,12 +4,16 @@
 //! domain types. Nothing outside `store/` writes SQL.
 pub mod audit;
 pub mod clients;
+pub mod codes;
+mod columns;
+pub mod consents;
 mod db;
 pub mod grants;
 pub mod keys;
 pub mod mail_queue;
 pub mod pending;
 pub mod purge;
+pub mod refresh_tokens;
 pub mod schema;
 pub mod sessions;
 pub mod setup;

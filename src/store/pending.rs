@@ -6,11 +6,11 @@ use diesel::prelude::*;
 
 use super::schema::authorization_requests;
 use super::{DbConn, StoreError};
-use crate::domain::TokenHash;
+use crate::domain::{ClientId, TokenHash};
 
 /// A pending request to store.
 pub struct NewPending<'a> {
-    pub client_id: &'a str,
+    pub client_id: &'a ClientId,
     /// The validated request, serialized by `oauth::authorize`.
     pub request: &'a str,
     pub browser_hash: &'a TokenHash,
@@ -19,9 +19,18 @@ pub struct NewPending<'a> {
 
 /// A pending request as found.
 pub struct PendingRequest {
-    pub client_id: String,
+    pub client_id: ClientId,
+    /// The validated request as `oauth::authorize` serialized it (opaque here).
     pub request: String,
     pub browser_hash: TokenHash,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = authorization_requests)]
+struct PendingRow {
+    client_id: String,
+    request: String,
+    browser_hash: String,
 }
 
 /// How a capped insert went.
@@ -54,7 +63,7 @@ pub fn insert_capped(
     diesel::insert_into(authorization_requests::table)
         .values((
             authorization_requests::id_hash.eq(id_hash.as_str()),
-            authorization_requests::client_id.eq(pending.client_id),
+            authorization_requests::client_id.eq(pending.client_id.as_str()),
             authorization_requests::request.eq(pending.request),
             authorization_requests::browser_hash.eq(pending.browser_hash.as_str()),
             authorization_requests::client_ip.eq(pending.client_ip),
@@ -71,23 +80,21 @@ pub fn find(
     id_hash: &TokenHash,
     now: i64,
 ) -> Result<Option<PendingRequest>, StoreError> {
-    let row: Option<(String, String, String)> = authorization_requests::table
+    let Some(row) = authorization_requests::table
         .filter(authorization_requests::id_hash.eq(id_hash.as_str()))
         .filter(authorization_requests::expires_at.gt(now))
-        .select((
-            authorization_requests::client_id,
-            authorization_requests::request,
-            authorization_requests::browser_hash,
-        ))
+        .select(PendingRow::as_select())
         .first(conn)
-        .optional()?;
-    Ok(
-        row.map(|(client_id, request, browser_hash)| PendingRequest {
-            client_id,
-            request,
-            browser_hash: TokenHash::from_stored(browser_hash),
-        }),
-    )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(PendingRequest {
+        client_id: ClientId::parse(&row.client_id)
+            .map_err(StoreError::corrupt("authorization_requests", "client_id"))?,
+        request: row.request,
+        browser_hash: TokenHash::from_stored(row.browser_hash),
+    }))
 }
 
 /// Single use: returns false when another request already took it.
@@ -116,7 +123,7 @@ mod tests {
         let (client, _) = register_client(&mut conn, &request, 0).unwrap();
         let browser = SecretToken::generate().hash();
         let pending = |ip| NewPending {
-            client_id: client.client_id.as_str(),
+            client_id: &client.client_id,
             request: "{}",
             browser_hash: &browser,
             client_ip: ip,

@@ -15,6 +15,14 @@ pub struct Session {
     pub expires_at: i64,
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+struct SessionRow {
+    user_id: String,
+    auth_time: i64,
+    expires_at: i64,
+}
+
 pub fn create(
     conn: &mut DbConn,
     id_hash: &TokenHash,
@@ -41,22 +49,22 @@ pub fn find_live(
     id_hash: &TokenHash,
     now: i64,
 ) -> Result<Option<Session>, StoreError> {
-    let row: Option<(i64, i64, String)> = sessions::table
+    let row: Option<SessionRow> = sessions::table
         .inner_join(users::table)
         .filter(sessions::id_hash.eq(id_hash.as_str()))
         .filter(sessions::expires_at.gt(now))
         .filter(users::disabled.eq(false))
-        .select((sessions::auth_time, sessions::expires_at, users::id))
+        .select(SessionRow::as_select())
         .first(conn)
         .optional()?;
-    let Some((auth_time, expires_at, user_id)) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
     Ok(
-        super::users::find_by_id(conn, &user_id)?.map(|user| Session {
+        super::users::find_by_id(conn, &row.user_id)?.map(|user| Session {
             user,
-            auth_time,
-            expires_at,
+            auth_time: row.auth_time,
+            expires_at: row.expires_at,
         }),
     )
 }

@@ -92,19 +92,26 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>, now: i64) -> Result<User, St
     })
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct UnbackfilledRow {
+    id: String,
+    email: String,
+}
+
 /// Fills the email skeleton of rows that have none (rows older than the column), oldest
 /// first, and returns how many it filled. Runs at start, right after the migrations: SQL
 /// cannot compute a skeleton. When an older row already holds a row's skeleton (two existing
 /// accounts that look alike) the newer row keeps NULL, and a warning names both, so an
 /// administrator can look; the start does not fail, and the next start tries again.
 pub fn backfill_email_skeletons(conn: &mut DbConn) -> Result<usize, StoreError> {
-    let pending: Vec<(String, String)> = users::table
+    let pending: Vec<UnbackfilledRow> = users::table
         .filter(users::email_skeleton.is_null())
         .order((users::created_at.asc(), users::id.asc()))
-        .select((users::id, users::email))
+        .select(UnbackfilledRow::as_select())
         .load(conn)?;
     let mut filled = 0;
-    for (id, email) in pending {
+    for UnbackfilledRow { id, email } in pending {
         // Rows from before normalisation (NFKC, IDNA domains) get today's normalised form
         // too, so their owners still log in by the address they type.
         let parsed = Email::parse(&email).unwrap_or_else(|_| Email::from_trusted(email));
@@ -266,7 +273,7 @@ pub fn set_disabled(
             .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
             .execute(conn)?;
         if disabled && n == 1 {
-            super::grants::delete_unredeemed_codes(conn, id, None)?;
+            super::codes::delete_unredeemed_codes(conn, id, None)?;
         }
         Ok(n == 1)
     })

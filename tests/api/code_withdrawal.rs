@@ -1,7 +1,7 @@
 //! Issue 8.5: an authorization code issued before the user withdrew consent, or before the
 //! user was disabled, can no longer be exchanged.
 use ferrid::domain::{ClientId, Email};
-use ferrid::store::{grants, users};
+use ferrid::store::{consents, users};
 
 use crate::flow::*;
 use crate::helpers::*;
@@ -81,7 +81,7 @@ async fn a_code_is_refused_when_consent_no_longer_stands(backend: Backend) {
     let (user, rp) = (app.new_user().await, app.rp());
     let (_, code, verifier) = unredeemed_code(&app, &rp, &user).await;
     let client_id = ClientId::parse(&rp.client_id).unwrap();
-    grants::withdraw_consent(&mut app.conn(), &user_id(&app, &user), &client_id).unwrap();
+    consents::withdraw_consent(&mut app.conn(), &user_id(&app, &user), &client_id).unwrap();
     assert_invalid_grant(&exchange(&app, &rp, &code, Some(&verifier)).await);
 }
 

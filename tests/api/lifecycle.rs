@@ -182,7 +182,7 @@ async fn refresh_fails_once_user_disabled_or_consent_withdrawn(backend: Backend)
     let tokens = offline_tokens(&app, &rp, &user).await;
     let user_id = s(&jwt_claims(s(&tokens["id_token"]))["sub"]).to_string();
     let client_id = ferrid::domain::ClientId::parse(&rp.client_id).unwrap();
-    ferrid::store::grants::withdraw_consent(&mut app.conn(), &user_id, &client_id).unwrap();
+    ferrid::store::consents::withdraw_consent(&mut app.conn(), &user_id, &client_id).unwrap();
     let (status, body) = refresh(&app, &rp, s(&tokens["refresh_token"]), None).await;
     assert_eq!((status, s(&body["error"])), (400, "invalid_grant"));
 

@@ -3,7 +3,7 @@
 //! successor and kills the earlier one; after it, from another client, or with grace 0, the
 //! reuse revokes the family. At every moment exactly one token of the family is alive.
 use ferrid::domain::TokenHash;
-use ferrid::store::{grants, tokens};
+use ferrid::store::{grants, refresh_tokens};
 use serde_json::Value;
 
 use crate::flow::*;
@@ -24,14 +24,14 @@ on_both_backends!(
 /// of its refresh tokens are alive.
 fn family(app: &TestApp, refresh_token: &str) -> (String, bool, i64) {
     let mut conn = app.conn();
-    let token = tokens::find_refresh_token(&mut conn, &TokenHash::of(refresh_token))
+    let family = refresh_tokens::find_refresh_family(&mut conn, &TokenHash::of(refresh_token))
         .unwrap()
         .expect("a stored refresh token");
-    let grant = grants::find_grant(&mut conn, &token.grant_id)
+    let revoked = grants::find_live_grant(&mut conn, &family.grant_id, app.clock.now())
         .unwrap()
-        .unwrap();
-    let live = tokens::live_refresh_tokens(&mut conn, &token.grant_id).unwrap();
-    (token.grant_id, grant.revoked_at.is_some(), live)
+        .is_none();
+    let live = refresh_tokens::live_refresh_tokens(&mut conn, &family.grant_id).unwrap();
+    (family.grant_id, revoked, live)
 }
 
 fn audit_kinds(app: &TestApp) -> Vec<String> {
@@ -195,9 +195,13 @@ async fn concurrent_duplicates_leave_one_live_token(backend: Backend) {
         issued
             .iter()
             .filter(|t| {
-                tokens::find_refresh_token(&mut conn, &TokenHash::of(t))
-                    .unwrap()
-                    .is_some_and(|row| row.used_at.is_none())
+                refresh_tokens::find_live_refresh_token(
+                    &mut conn,
+                    &TokenHash::of(t),
+                    app.clock.now(),
+                )
+                .unwrap()
+                .is_some()
             })
             .collect()
     };

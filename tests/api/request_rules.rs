@@ -2,7 +2,7 @@
 //! requests (item 7), a client may be registered to require PKCE (item 7), and concurrent
 //! consents keep the union of what was allowed (item 13).
 use ferrid::domain::{ClientId, Email};
-use ferrid::store::{grants, users};
+use ferrid::store::{consents, users};
 use serde_json::Value;
 
 use crate::flow::*;
@@ -207,7 +207,7 @@ async fn concurrent_consents_keep_the_union(backend: Backend) {
             .unwrap()
             .id;
         let client_id = ClientId::parse(&rp.client_id).unwrap();
-        let consented = grants::consented_scope(&mut app.conn(), &id, &client_id)
+        let consented = consents::consented_scope(&mut app.conn(), &id, &client_id)
             .unwrap()
             .expect("a consent");
         for scope in ["openid", "profile", "email", "address", "phone"] {

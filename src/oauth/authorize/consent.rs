@@ -5,9 +5,10 @@
 use std::collections::BTreeSet;
 
 use super::request::AuthorizationRequest;
+use crate::domain::claims::scope_of;
 use crate::domain::ScopeSet;
-use crate::oauth::claims::{describe_claim, scope_of, ClaimsRequest};
-use crate::store::grants::Consent;
+use crate::oauth::claims::describe_claim;
+use crate::store::consents::Consent;
 
 /// What a request asks the user to allow.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,9 +20,10 @@ pub struct Asked {
 
 impl Asked {
     pub fn of(request: &AuthorizationRequest) -> Asked {
-        let scope = ScopeSet::parse(&request.scope).unwrap_or_else(|_| ScopeSet::empty());
-        let claims = ClaimsRequest::from_stored(request.claims.as_deref()).beyond(&scope);
-        Asked { scope, claims }
+        Asked {
+            scope: request.scope.clone(),
+            claims: request.claims.beyond(&request.scope),
+        }
     }
 }
 

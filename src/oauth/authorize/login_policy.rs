@@ -75,16 +75,17 @@ pub fn login_is_satisfied(request: &AuthorizationRequest, session: Option<&Sessi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{ClaimsRequest, ClientId, RedirectUri, ScopeSet};
     use crate::oauth::authorize::request::Prompt;
 
     const NOW: i64 = 1_000;
 
     fn request(max_age: Option<i64>, prompt: Prompt) -> AuthorizationRequest {
         AuthorizationRequest {
-            client_id: "c".into(),
-            redirect_uri: "https://rp.example/cb".into(),
+            client_id: ClientId::parse("c").unwrap(),
+            redirect_uri: RedirectUri::parse("https://rp.example/cb").unwrap(),
             redirect_uri_given: true,
-            scope: "openid".into(),
+            scope: ScopeSet::parse("openid").unwrap(),
             state: None,
             nonce: None,
             code_challenge: None,
@@ -92,7 +93,7 @@ mod tests {
             max_age,
             login_hint: None,
             hint_sub: None,
-            claims: None,
+            claims: ClaimsRequest::default(),
             began_at: 0,
             stale_session: None,
             fresh_login_owed: false,

@@ -36,7 +36,7 @@ use crate::domain::TokenHash;
 use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::clients::Client;
-use crate::store::{grants, DbConn, StoreError};
+use crate::store::{consents, DbConn, StoreError};
 
 /// What the web layer does next.
 #[derive(Debug)]
@@ -173,7 +173,7 @@ pub fn decide_consent(
     }
     let asked = Asked::of(&request);
     let user = session.user_id.as_str();
-    grants::add_consent(
+    consents::add_consent(
         &mut conn,
         user,
         &client.client_id,
@@ -249,7 +249,7 @@ fn proceed(
         });
     };
     let asked = Asked::of(request);
-    let remembered = grants::find_consent(conn, &session.user_id, &client.client_id)?;
+    let remembered = consents::find_consent(conn, &session.user_id, &client.client_id)?;
     let prompt_consent = request.prompt.consent;
     if consent::needed(
         &asked,

@@ -2,8 +2,7 @@
 //! are pages), phase 2 everything else (errors are redirects to the verified client).
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ClientId, CodeChallenge, GrantType, ScopeSet};
-use crate::oauth::claims::ClaimsRequest;
+use crate::domain::{ClaimsRequest, ClientId, CodeChallenge, GrantType, RedirectUri, ScopeSet};
 use crate::oauth::issue;
 use crate::oauth::OAuthError;
 use crate::state::AppState;
@@ -73,22 +72,25 @@ impl Prompt {
 }
 
 /// A validated authorization request: what a pending request stores and a code is bound to.
+/// Its typed values are stored as the strings they were parsed from and parsed again when
+/// read back.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
-    pub client_id: String,
-    pub redirect_uri: String,
+    pub client_id: ClientId,
+    pub redirect_uri: RedirectUri,
     pub redirect_uri_given: bool,
-    pub scope: String,
+    pub scope: ScopeSet,
     pub state: Option<String>,
     pub nonce: Option<String>,
-    pub code_challenge: Option<String>,
+    pub code_challenge: Option<CodeChallenge>,
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
     /// `sub` of a valid id_token_hint: the user the client expects.
     pub hint_sub: Option<String>,
-    /// The claims request, narrowed to the client's scopes (see `ClaimsRequest::to_json`).
-    pub claims: Option<String>,
+    /// The claims request, narrowed to the client's scopes (empty: none).
+    #[serde(with = "claims_text")]
+    pub claims: ClaimsRequest,
     /// When the request began: a login owed to it must be at or after this time.
     #[serde(default)]
     pub began_at: i64,
@@ -107,11 +109,30 @@ fn asks_for_openid(params: &AuthorizeParams) -> bool {
         .is_some_and(|s| s.split(' ').any(|v| v == "openid"))
 }
 
+/// The claims request as the text `ClaimsRequest::to_json` writes (null when there is none),
+/// the form pending requests have always been stored in.
+mod claims_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::domain::ClaimsRequest;
+
+    pub fn serialize<S: Serializer>(claims: &ClaimsRequest, s: S) -> Result<S::Ok, S::Error> {
+        (!claims.is_empty()).then(|| claims.to_json()).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ClaimsRequest, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| ClaimsRequest::from_json(&text).map_err(serde::de::Error::custom))
+            .transpose()
+            .map(Option::unwrap_or_default)
+    }
+}
+
 /// Phase 1: the client and the redirect_uri. `Err(message)` is shown as a page.
 pub(super) fn verify_client(
     conn: &mut DbConn,
     params: &AuthorizeParams,
-) -> Result<Result<(Client, String, bool), String>, StoreError> {
+) -> Result<Result<(Client, RedirectUri, bool), String>, StoreError> {
     let Some(raw_id) = params.client_id.as_deref().filter(|s| !s.is_empty()) else {
         return Ok(Err("The request has no client_id.".into()));
     };
@@ -127,7 +148,7 @@ pub(super) fn verify_client(
     let redirect = match params.redirect_uri.as_deref() {
         Some(presented) => {
             match client.redirect_uri(presented) {
-                Some(uri) => (uri.as_str().to_string(), true),
+                Some(uri) => (uri.clone(), true),
                 None => return Ok(Err(
                     "The redirect_uri does not exactly match any registered for this application."
                         .into(),
@@ -143,9 +164,7 @@ pub(super) fn verify_client(
         }
         // Plain OAuth may leave it out when there is no doubt which one is meant
         // (RFC 6749 §3.1.2.3).
-        None if client.redirect_uris.len() == 1 => {
-            (client.redirect_uris[0].as_str().to_string(), false)
-        }
+        None if client.redirect_uris.len() == 1 => (client.redirect_uris[0].clone(), false),
         None => return Ok(Err("The request has no redirect_uri.".into())),
     };
     Ok(Ok((client, redirect.0, redirect.1)))
@@ -155,7 +174,7 @@ pub(super) fn verify_client(
 pub(super) fn validate(
     state: &AppState,
     client: &Client,
-    redirect_uri: String,
+    redirect_uri: RedirectUri,
     redirect_uri_given: bool,
     params: &AuthorizeParams,
     now: i64,
@@ -181,10 +200,10 @@ pub(super) fn validate(
     let claims = claims_request(client, params)?;
     let hint_sub = hint_subject(state, client, params, now)?;
     Ok(AuthorizationRequest {
-        client_id: client.client_id.as_str().to_string(),
+        client_id: client.client_id.clone(),
         redirect_uri,
         redirect_uri_given,
-        scope: scope.to_string(),
+        scope,
         state: bounded(&params.state, "state")?,
         nonce: bounded(&params.nonce, "nonce")?,
         code_challenge,
@@ -202,12 +221,12 @@ pub(super) fn validate(
 /// The claims request, normalised. OIDC Core §5.5: claims the client may not have
 /// (RFC 6749 §3.3) are dropped here, so they are neither shown for consent nor bound to the
 /// code.
-fn claims_request(client: &Client, params: &AuthorizeParams) -> Result<Option<String>, OAuthError> {
+fn claims_request(client: &Client, params: &AuthorizeParams) -> Result<ClaimsRequest, OAuthError> {
     Ok(match params.claims.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(ClaimsRequest::parse(raw)?.allowed_by(&client.scopes))
-            .filter(|c| !c.is_empty())
-            .map(|c| c.to_json()),
+        None | Some("") => ClaimsRequest::default(),
+        Some(raw) => ClaimsRequest::parse(raw)
+            .map_err(|e| OAuthError::invalid_request(e.0))?
+            .allowed_by(&client.scopes),
     })
 }
 
@@ -273,16 +292,17 @@ fn check_supported(client: &Client, params: &AuthorizeParams) -> Result<(), OAut
 
 /// RFC 7636 §4.3, S256 only; required of public clients and of clients registered with
 /// `require_pkce` (RFC 9700 §2.1.1).
-fn code_challenge(client: &Client, params: &AuthorizeParams) -> Result<Option<String>, OAuthError> {
+fn code_challenge(
+    client: &Client,
+    params: &AuthorizeParams,
+) -> Result<Option<CodeChallenge>, OAuthError> {
     match (
         params.code_challenge.as_deref(),
         params.code_challenge_method.as_deref(),
     ) {
         (Some(challenge), method) => Ok(Some(
             CodeChallenge::parse(challenge, method)
-                .map_err(|e| OAuthError::invalid_request(e.to_string()))?
-                .as_str()
-                .to_string(),
+                .map_err(|e| OAuthError::invalid_request(e.to_string()))?,
         )),
         (None, Some(_)) => Err(OAuthError::invalid_request(
             "code_challenge_method without code_challenge",

@@ -2,10 +2,10 @@
 //! `iss` (RFC 9207 §2), appended to the registered redirect URI.
 use super::login_policy::SessionInfo;
 use super::request::AuthorizationRequest;
-use crate::domain::SecretToken;
+use crate::domain::{RedirectUri, SecretToken};
 use crate::oauth::OAuthError;
 use crate::state::AppState;
-use crate::store::grants::{self, CodeGrant};
+use crate::store::codes::{self, CodeGrant};
 use crate::store::DbConn;
 
 /// Authorization codes live 60 seconds (RFC 6749 §4.1.2 recommends at most 10 minutes).
@@ -33,19 +33,19 @@ pub fn issue_code(
         auth_time: session.auth_time,
         expires_at: now + CODE_LIFETIME,
     };
-    grants::insert_code(conn, &code.hash(), &grant, now)?;
+    codes::insert_code(conn, &code.hash(), &grant, now)?;
     let mut params = vec![("code", code.as_str())];
     if let Some(s) = request.state.as_deref() {
         params.push(("state", s));
     }
     params.push(("iss", &state.issuer));
-    Ok(append_query(&request.redirect_uri, &params))
+    Ok(append_query(request.redirect_uri.as_str(), &params))
 }
 
 /// An error redirect (RFC 6749 §4.1.2.1) with `iss` (RFC 9207).
 pub fn error_redirect(
     state: &AppState,
-    redirect_uri: &str,
+    redirect_uri: &RedirectUri,
     error: &OAuthError,
     client_state: Option<&str>,
 ) -> String {
@@ -58,7 +58,7 @@ pub fn error_redirect(
         params.push(("state", s));
     }
     params.push(("iss", &state.issuer));
-    append_query(redirect_uri, &params)
+    append_query(redirect_uri.as_str(), &params)
 }
 
 /// Adds parameters to a URI, keeping its own query (RFC 6749 §3.1.2: "MUST retain").

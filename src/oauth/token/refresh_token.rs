@@ -13,9 +13,9 @@ use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::clients::Client;
 use crate::store::grants::{self, Grant};
-use crate::store::tokens::{self, RefreshToken};
+use crate::store::refresh_tokens::{self, PresentedRefreshToken, RefreshToken};
 use crate::store::users::{self, Profile, User};
-use crate::store::{write_transaction, DbConn, StoreError};
+use crate::store::{consents, tokens, write_transaction, DbConn, StoreError};
 
 fn invalid() -> OAuthError {
     OAuthError::invalid_grant("the refresh token is invalid, expired or revoked")
@@ -39,7 +39,7 @@ pub fn refresh(
         .hash();
     let grace = state.settings.tokens.refresh_reuse_grace;
     // A token only ever gets deader: a refusal seen without the lock stands.
-    let Some((stored, grant, view)) = look(conn, &hash, client)? else {
+    let Some((stored, grant, view)) = look(conn, &hash, client, now)? else {
         return Err(invalid());
     };
     if decide(&view, grace, now) == Decision::Refuse {
@@ -50,7 +50,11 @@ pub fn refresh(
                 client.client_id
             );
             let event = Event::new(EventKind::RefreshTokenSuperseded);
-            audit::record(conn, &event.user(&stored.user_id).detail(&detail), now)?;
+            audit::record(
+                conn,
+                &event.user(&stored.token.user_id).detail(&detail),
+                now,
+            )?;
         }
         return Err(invalid());
     }
@@ -59,7 +63,7 @@ pub fn refresh(
     // exchanged: a reuse revokes the family regardless.
     let prepared = grant
         .ok_or_else(invalid)
-        .and_then(|grant| prepare(state, conn, client, &stored, grant, scope, now));
+        .and_then(|grant| prepare(state, conn, client, &stored.token, grant, scope, now));
     let outcome = write_transaction::<_, StoreError>(conn, |conn| {
         apply(state, conn, client, &hash, prepared.as_ref().ok(), now)
     })?;
@@ -76,7 +80,7 @@ pub fn refresh(
             user: &p.user,
             profile: &p.profile,
             scope: &p.scope,
-            claims: p.grant.claims.as_deref(),
+            claims: &p.grant.claims,
             auth_time: p.grant.auth_time,
             // OIDC Core §12.2: no nonce in a refreshed ID token.
             nonce: None,
@@ -94,29 +98,25 @@ pub fn refresh(
     })
 }
 
-/// The presented token, its grant, and what the rule needs to know of them.
+/// The presented token (in any state: a rotated one coming back is what the rule must
+/// see), its grant if it still stands, and what the rule needs to know of them.
 fn look(
     conn: &mut DbConn,
     hash: &TokenHash,
     client: &Client,
-) -> Result<Option<(RefreshToken, Option<Grant>, Presented)>, StoreError> {
-    let Some(stored) = tokens::find_refresh_token(conn, hash)? else {
+    now: i64,
+) -> Result<Option<(PresentedRefreshToken, Option<Grant>, Presented)>, StoreError> {
+    let Some(stored) = refresh_tokens::find_refresh_token_for_reuse_check(conn, hash)? else {
         return Ok(None);
     };
-    let grant = grants::find_grant(conn, &stored.grant_id)?;
-    let successor_alive = match (&stored.used_at, &stored.successor) {
-        (Some(_), Some(successor)) => {
-            tokens::find_refresh_token(conn, successor)?.is_some_and(|s| s.used_at.is_none())
-        }
-        _ => false,
-    };
+    let grant = grants::find_live_grant(conn, &stored.token.grant_id, now)?;
     let view = Presented {
-        same_client: stored.client_id == client.client_id.as_str(),
-        expires_at: stored.expires_at,
+        same_client: stored.token.client_id == client.client_id,
+        expires_at: stored.token.expires_at,
         used_at: stored.used_at,
-        superseded: stored.superseded_at.is_some(),
-        successor_alive,
-        grant_revoked: grant.as_ref().is_none_or(|g| g.revoked_at.is_some()),
+        superseded: stored.superseded,
+        successor_alive: stored.used_at.is_some() && stored.successor_unused,
+        grant_revoked: grant.is_none(),
     };
     Ok(Some((stored, grant, view)))
 }
@@ -149,9 +149,9 @@ fn prepare(
         return Err(OAuthError::invalid_grant("the user is disabled"));
     }
     // Withdrawn consent ends offline access too.
-    let held = ScopeSet::parse(&stored.scope).map_err(|_| invalid())?;
+    let held = stored.scope.clone();
     if !client.skip_consent {
-        let consented = grants::consented_scope(conn, &user.id, &client.client_id)?;
+        let consented = consents::consented_scope(conn, &user.id, &client.client_id)?;
         if !consented.is_some_and(|c| held.is_subset(&c)) {
             return Err(OAuthError::invalid_grant("the user withdrew consent"));
         }
@@ -185,7 +185,7 @@ fn prepare(
         &grant.id,
         &stored.client_id,
         &user.id,
-        &scope_text,
+        &scope,
         now,
         state.settings.tokens.refresh_token_lifetime,
     );
@@ -219,17 +219,17 @@ fn apply(
     prepared: Option<&Prepared>,
     now: i64,
 ) -> Result<Outcome, StoreError> {
-    if !tokens::lock_refresh_token(conn, hash)? {
+    if !refresh_tokens::lock_refresh_token(conn, hash)? {
         return Ok(Outcome::Refused);
     }
-    let Some((stored, _, view)) = look(conn, hash, client)? else {
+    let Some((stored, _, view)) = look(conn, hash, client, now)? else {
         return Ok(Outcome::Refused);
     };
     let decision = decide(&view, state.settings.tokens.refresh_reuse_grace, now);
     let p = match (decision, prepared) {
         (Decision::Refuse, _) => return Ok(Outcome::Refused),
         (Decision::Reuse, _) => {
-            revoke_family(conn, &stored, client, now)?;
+            revoke_family(conn, &stored.token, client, now)?;
             return Ok(Outcome::Refused);
         }
         (Decision::Rotate | Decision::Retry, None) => return Ok(Outcome::Unprepared),
@@ -247,14 +247,14 @@ fn store_exchange(
     conn: &mut DbConn,
     client: &Client,
     hash: &TokenHash,
-    stored: &RefreshToken,
+    stored: &PresentedRefreshToken,
     decision: Decision,
     p: &Prepared,
     now: i64,
 ) -> Result<bool, StoreError> {
     let next = p.next.hash();
     let (kind, detail) = if decision == Decision::Rotate {
-        if !tokens::rotate_refresh_token(conn, hash, &next, now)? {
+        if !refresh_tokens::rotate_refresh_token(conn, hash, &next, now)? {
             return Ok(false);
         }
         (EventKind::TokenRefreshed, client.client_id.to_string())
@@ -264,26 +264,28 @@ fn store_exchange(
         let Some(previous) = stored.successor.as_ref() else {
             return Ok(false);
         };
-        if !tokens::supersede_refresh_token(conn, previous, now)? {
-            revoke_family(conn, stored, client, now)?;
+        if !refresh_tokens::supersede_refresh_token(conn, previous, now)? {
+            revoke_family(conn, &stored.token, client, now)?;
             return Ok(false);
         }
-        tokens::replace_successor(conn, hash, previous, &next)?;
+        refresh_tokens::replace_successor(conn, hash, previous, &next)?;
         let detail = format!(
             "client {}: rotated refresh token retried within the grace; its earlier successor revoked",
             client.client_id
         );
         (EventKind::RefreshTokenRetried, detail)
     };
-    tokens::insert_refresh_token(conn, &next, &p.next_row)?;
+    refresh_tokens::insert_refresh_token(conn, &next, &p.next_row)?;
     tokens::record_access_token(
         conn,
         &p.access.jti,
         Some(&p.grant.id),
-        client.client_id.as_str(),
+        &client.client_id,
         p.access.expires_at,
     )?;
-    grants::extend_grant(conn, &p.grant.id, p.next_row.expires_at)?;
+    // The grant outlives every token issued from it.
+    let expires_at = p.next_row.expires_at.max(p.access.expires_at);
+    grants::extend_grant(conn, &p.grant.id, expires_at)?;
     audit::record(
         conn,
         &Event::new(kind).user(&p.user.id).detail(&detail),

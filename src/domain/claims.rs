@@ -1,12 +1,44 @@
-//! The `claims` request parameter (OpenID Connect Core §5.5): parsed, bounded, and narrowed
-//! to what the client may have.
+//! User claims by scope (OpenID Connect Core §5.4) and the `claims` request parameter
+//! (§5.5): parsed, bounded, and narrowed to what the client may have.
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::{scope_of, Target};
-use crate::domain::ScopeSet;
-use crate::oauth::OAuthError;
+use super::{DomainError, ScopeSet};
+
+/// The claims each standard scope value asks for (OIDC Core §5.4).
+pub const SCOPE_CLAIMS: &[(&str, &[&str])] = &[
+    (
+        "profile",
+        &[
+            "name",
+            "family_name",
+            "given_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+        ],
+    ),
+    ("email", &["email", "email_verified"]),
+    ("address", &["address"]),
+    ("phone", &["phone_number", "phone_number_verified"]),
+];
+
+/// The scope that carries a user claim, if any (OIDC Core §5.4).
+pub fn scope_of(claim: &str) -> Option<&'static str> {
+    SCOPE_CLAIMS
+        .iter()
+        .find(|(_, claims)| claims.contains(&claim))
+        .map(|(scope, _)| *scope)
+}
 
 /// The `claims` request parameter (OIDC Core §5.5), checked and normalised: a JSON object
 /// whose `userinfo` and `id_token` members are objects mapping claim names to null or to
@@ -23,29 +55,27 @@ pub const MAX_CLAIMS_LEN: usize = 4096;
 pub const MAX_CLAIM_NAMES: usize = 32;
 
 impl ClaimsRequest {
-    pub fn parse(raw: &str) -> Result<Self, OAuthError> {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
         if raw.len() > MAX_CLAIMS_LEN {
-            return Err(OAuthError::invalid_request(format!(
-                "the claims parameter is too long (at most {MAX_CLAIMS_LEN} bytes)"
-            )));
+            return Err(DomainError(
+                "the claims parameter is too long (at most 4096 bytes)",
+            ));
         }
-        let bad = || {
-            OAuthError::invalid_request("the claims parameter is not a valid JSON claims request")
-        };
-        let value: Value = serde_json::from_str(raw).map_err(|_| bad())?;
-        let object = value.as_object().ok_or_else(bad)?;
-        let member = |name: &str| -> Result<Vec<String>, OAuthError> {
+        let bad = DomainError("the claims parameter is not a valid JSON claims request");
+        let value: Value = serde_json::from_str(raw).map_err(|_| bad.clone())?;
+        let object = value.as_object().ok_or(bad.clone())?;
+        let member = |name: &str| -> Result<Vec<String>, DomainError> {
             match object.get(name) {
                 None | Some(Value::Null) => Ok(Vec::new()),
                 Some(Value::Object(claims)) => {
                     for request in claims.values() {
                         if !(request.is_null() || request.is_object()) {
-                            return Err(bad());
+                            return Err(bad.clone());
                         }
                     }
                     Ok(claims.keys().cloned().collect())
                 }
-                Some(_) => Err(bad()),
+                Some(_) => Err(bad.clone()),
             }
         };
         let request = ClaimsRequest {
@@ -53,9 +83,9 @@ impl ClaimsRequest {
             id_token: member("id_token")?,
         };
         if request.userinfo.len() + request.id_token.len() > MAX_CLAIM_NAMES {
-            return Err(OAuthError::invalid_request(format!(
-                "the claims parameter names too many claims (at most {MAX_CLAIM_NAMES})"
-            )));
+            return Err(DomainError(
+                "the claims parameter names too many claims (at most 32)",
+            ));
         }
         Ok(request)
     }
@@ -97,37 +127,24 @@ impl ClaimsRequest {
         json!({"userinfo": self.userinfo, "id_token": self.id_token}).to_string()
     }
 
-    /// Reads back `to_json`; anything else means "no claims request".
-    pub fn from_stored(stored: Option<&str>) -> Self {
-        let Some(text) = stored else {
-            return ClaimsRequest::default();
-        };
-        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-        let list = |name: &str| {
-            value[name]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        ClaimsRequest {
-            userinfo: list("userinfo"),
-            id_token: list("id_token"),
+    /// Reads back `to_json` (what is kept with a code or grant). Anything else is an error,
+    /// not "no claims request": the caller reports the row.
+    pub fn from_json(text: &str) -> Result<Self, DomainError> {
+        #[derive(serde::Deserialize)]
+        struct Stored {
+            userinfo: Vec<String>,
+            id_token: Vec<String>,
         }
+        let stored: Stored =
+            serde_json::from_str(text).map_err(|_| DomainError("not a stored claims request"))?;
+        Ok(ClaimsRequest {
+            userinfo: stored.userinfo,
+            id_token: stored.id_token,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
         self.userinfo.is_empty() && self.id_token.is_empty()
-    }
-
-    pub(super) fn names(&self, target: Target) -> &[String] {
-        match target {
-            Target::IdToken => &self.id_token,
-            Target::UserInfo => &self.userinfo,
-        }
     }
 }
 
@@ -173,6 +190,22 @@ mod tests {
         assert!(kept.beyond(&scopes("openid profile email")).is_empty());
         assert_eq!(scope_of("phone_number_verified"), Some("phone"));
         assert_eq!(scope_of("sub"), None);
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_anything_else_is_refused() {
+        let req = ClaimsRequest::parse(r#"{"userinfo":{"email":null},"id_token":{"name":null}}"#)
+            .unwrap();
+        assert_eq!(ClaimsRequest::from_json(&req.to_json()).unwrap(), req);
+        for bad in [
+            "",
+            "null",
+            "{}",
+            r#"{"userinfo":["email"]}"#,
+            r#"{"userinfo":3,"id_token":[]}"#,
+        ] {
+            assert!(ClaimsRequest::from_json(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
