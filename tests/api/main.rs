@@ -9,6 +9,7 @@ mod claims_consent;
 mod cli;
 mod clients;
 mod code_withdrawal;
+mod corrupt_rows;
 mod flow;
 mod hardening;
 mod id_token_hints;
