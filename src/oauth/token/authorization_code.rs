@@ -64,12 +64,24 @@ pub fn exchange(
         }
         return Err(invalid());
     }
+    respond(state, client, (&user, &profile), &code, issued, now)
+}
+
+/// The token response (RFC 6749 §5.1), with an ID token when the code has `openid`.
+fn respond(
+    state: &AppState,
+    client: &Client,
+    (user, profile): (&User, &Profile),
+    code: &CodeGrant,
+    issued: Issued,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
     let id_token = id_token_for(
         state,
         IdTokenInput {
             client,
-            user: &user,
-            profile: &profile,
+            user,
+            profile,
             scope: &code.scope,
             claims: &code.claims,
             auth_time: code.auth_time,

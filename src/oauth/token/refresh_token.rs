@@ -44,17 +44,7 @@ pub fn refresh(
     };
     if decide(&view, grace, now) == Decision::Refuse {
         if view.superseded && !view.grant_revoked {
-            // Its answer was meant to be lost. Someone had it after all: worth a trace.
-            let detail = format!(
-                "client {}: refresh token superseded by a retry presented; refused",
-                client.client_id
-            );
-            let event = Event::new(EventKind::RefreshTokenSuperseded);
-            audit::record(
-                conn,
-                &event.user(&stored.token.user_id).detail(&detail),
-                now,
-            )?;
+            trace_superseded(conn, client, &stored.token, now)?;
         }
         return Err(invalid());
     }
@@ -72,7 +62,16 @@ pub fn refresh(
         Outcome::Refused => return Err(invalid()),
         Outcome::Unprepared => return Err(prepared.err().unwrap_or_else(invalid)),
     }
-    let p = prepared?;
+    respond(state, client, prepared?, now)
+}
+
+/// The token response (RFC 6749 §5.1) for a stored exchange.
+fn respond(
+    state: &AppState,
+    client: &Client,
+    p: Prepared,
+    now: i64,
+) -> Result<TokenResponse, OAuthError> {
     let id_token = id_token_for(
         state,
         IdTokenInput {
@@ -96,6 +95,24 @@ pub fn refresh(
         refresh_token: Some(p.next.as_str().to_string()),
         scope: p.scope_text,
     })
+}
+
+/// A token superseded by a retry: its answer was meant to be lost. Someone had it after
+/// all, which is worth a trace.
+fn trace_superseded(
+    conn: &mut DbConn,
+    client: &Client,
+    token: &RefreshToken,
+    now: i64,
+) -> Result<(), StoreError> {
+    let detail = format!(
+        "client {}: refresh token superseded by a retry presented; refused",
+        client.client_id
+    );
+    let event = Event::new(EventKind::RefreshTokenSuperseded)
+        .user(&token.user_id)
+        .detail(&detail);
+    audit::record(conn, &event, now)
 }
 
 /// The presented token (in any state: a rotated one coming back is what the rule must
@@ -156,20 +173,7 @@ fn prepare(
             return Err(OAuthError::invalid_grant("the user withdrew consent"));
         }
     }
-    // §6: a narrower scope may be asked for, never a wider one.
-    let scope = match scope.filter(|s| !s.is_empty()) {
-        None => held,
-        Some(raw) => {
-            let asked =
-                ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
-            if !asked.is_subset(&held) {
-                return Err(OAuthError::invalid_scope(
-                    "the requested scope exceeds the original grant",
-                ));
-            }
-            asked
-        }
-    };
+    let scope = narrowed(held, scope)?;
     let scope_text = scope.to_string();
     let access = issue::access_token(
         state,
@@ -199,6 +203,20 @@ fn prepare(
         next: SecretToken::generate(),
         next_row,
     })
+}
+
+/// RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+fn narrowed(held: ScopeSet, asked: Option<&str>) -> Result<ScopeSet, OAuthError> {
+    let Some(raw) = asked.filter(|s| !s.is_empty()) else {
+        return Ok(held);
+    };
+    let asked = ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+    if !asked.is_subset(&held) {
+        return Err(OAuthError::invalid_scope(
+            "the requested scope exceeds the original grant",
+        ));
+    }
+    Ok(asked)
 }
 
 enum Outcome {
