@@ -1,7 +1,12 @@
 //! Storage: diesel over SQLite (embedded default) or PostgreSQL, one API for both.
 //! Plain synchronous functions per aggregate over `&mut DbConn`; callers run them in
-//! `web::block`. Row structs stay private to this module; functions take and return
-//! domain types. Nothing outside `store/` writes SQL.
+//! `web::block`. Nothing outside `store/` writes SQL.
+//!
+//! Rows are read into `Selectable` structs private to their module and leave as domain
+//! types; a stored value that does not parse is `StoreError::Corrupt`, never a default.
+//! Codes, grants and refresh tokens are found alive by `find_live_*`, whose queries drop
+//! used, expired and revoked rows; the few reads that must see dead rows (replay and reuse
+//! detection, revocation) are named for that purpose.
 pub mod audit;
 pub mod clients;
 pub mod codes;
