@@ -190,3 +190,44 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<Client>, StoreError> {
         .map(ClientRow::into_client)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6749 §2.1: the three columns make one client type, or the row is reported.
+    #[test]
+    fn the_client_type_columns_pair_up() {
+        let hash = || Some("stored-hash".to_string());
+        let column = |r: Result<ClientType, StoreError>| match r {
+            Err(StoreError::Corrupt { column, .. }) => Some(column),
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => None,
+        };
+        #[rustfmt::skip]
+        let cases: &[(bool, &str, Option<String>, Option<&str>)] = &[
+            (true, "none", None, None),
+            (false, "client_secret_basic", hash(), None),
+            (false, "client_secret_post", hash(), None),
+            (true, "none", hash(), Some("public")),
+            (true, "client_secret_basic", None, Some("public")),
+            (false, "client_secret_basic", None, Some("public")),
+            (false, "none", hash(), Some("token_endpoint_auth_method")),
+            (false, "private_key_jwt", hash(), Some("token_endpoint_auth_method")),
+        ];
+        for (public, method, secret, corrupt) in cases {
+            let found = column(client_type(*public, method, secret.clone()));
+            assert_eq!(
+                found, *corrupt,
+                "public={public} method={method} secret={secret:?}"
+            );
+        }
+        assert!(matches!(
+            client_type(false, "client_secret_post", hash()),
+            Ok(ClientType::Confidential {
+                auth_method: ClientAuthMethod::ClientSecretPost,
+                ..
+            })
+        ));
+    }
+}
