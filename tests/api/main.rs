@@ -1,5 +1,7 @@
 //! Black-box tests over HTTP against the real application on port 0: ONE test binary
 //! (each file directly under tests/ would be another binary to link).
+// A failed unwrap in a test is the test failing, with its message.
+#![allow(clippy::unwrap_used)]
 mod helpers;
 
 mod accounts;
