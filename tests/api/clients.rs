@@ -14,9 +14,16 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 on_both_backends!(
-    cli_registers_confidential_and_public_clients,
+    cli_add_prints_the_secret_once_and_stores_its_hash,
+    cli_add_json_prints_only_the_id_and_the_secret,
+    cli_add_public_gets_no_secret,
+    no_plain_secret_is_stored,
+    printed_secrets_authenticate,
+    client_list_json_shows_metadata_and_no_secrets,
+    client_list_names_every_client,
     cli_refuses_bad_input_and_writes_nothing,
     registered_clients_authenticate,
+    wrong_client_credentials_are_refused,
 );
 
 fn client_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
@@ -77,12 +84,11 @@ fn line_value<'a>(text: &'a str, label: &str) -> &'a str {
         .trim()
 }
 
-async fn cli_registers_confidential_and_public_clients(backend: Backend) {
-    let app = spawn_app(backend).await;
-
-    // Confidential, human-readable output: id, secret once, and the warning.
+/// `client add` with human-readable output: a confidential client with two redirect URIs;
+/// its id, its secret and the printed text.
+fn add_photo_prints(app: &TestApp) -> (String, String, String) {
     let text = stdout(&client_cli(
-        &app,
+        app,
         &[
             "add",
             "--name",
@@ -101,24 +107,14 @@ async fn cli_registers_confidential_and_public_clients(backend: Backend) {
     ));
     let client_id = line_value(&text, "client_id:").to_string();
     let secret = line_value(&text, "client_secret:").to_string();
-    assert!(text.contains("will not be shown again"), "{text}");
-    assert_eq!(secret.len(), 43, "256 bits, base64url");
+    (client_id, secret, text)
+}
 
-    let id = ClientId::parse(&client_id).unwrap();
-    let client = clients::find(&mut app.conn(), &id).unwrap().unwrap();
-    assert!(!client.public);
-    assert_eq!(client.auth_method, ClientAuthMethod::ClientSecretBasic);
-    assert_eq!(client.scopes.to_string(), "openid profile email");
-    assert_eq!(client.redirect_uris.len(), 2);
-    assert!(client
-        .secret_hash
-        .as_ref()
-        .unwrap()
-        .matches(&TokenHash::of(&secret)));
-
-    // --json, confidential with client_secret_post and ES256 ID tokens.
-    let json: Value = serde_json::from_str(&stdout(&client_cli(
-        &app,
+/// `client add --json`: confidential with client_secret_post and ES256 ID tokens; the
+/// printed object.
+fn add_backend(app: &TestApp) -> Value {
+    serde_json::from_str(&stdout(&client_cli(
+        app,
         &[
             "add",
             "--name",
@@ -137,15 +133,13 @@ async fn cli_registers_confidential_and_public_clients(backend: Backend) {
             "--json",
         ],
     )))
-    .unwrap();
-    let obj = json.as_object().unwrap();
-    assert_eq!(obj.len(), 2, "{json}");
-    let post_id = obj["client_id"].as_str().unwrap().to_string();
-    let post_secret = obj["client_secret"].as_str().unwrap().to_string();
+    .unwrap()
+}
 
-    // --json, public: no secret.
-    let json: Value = serde_json::from_str(&stdout(&client_cli(
-        &app,
+/// `client add --public --json`: the printed object.
+fn add_mobile(app: &TestApp) -> Value {
+    serde_json::from_str(&stdout(&client_cli(
+        app,
         &[
             "add",
             "--name",
@@ -156,7 +150,41 @@ async fn cli_registers_confidential_and_public_clients(backend: Backend) {
             "--json",
         ],
     )))
-    .unwrap();
+    .unwrap()
+}
+
+/// Confidential, human-readable output: id, secret once, and the warning; stored as given,
+/// with the secret's hash.
+async fn cli_add_prints_the_secret_once_and_stores_its_hash(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (client_id, secret, text) = add_photo_prints(&app);
+    assert!(text.contains("will not be shown again"), "{text}");
+    assert_eq!(secret.len(), 43, "256 bits, base64url");
+
+    let id = ClientId::parse(&client_id).unwrap();
+    let client = clients::find(&mut app.conn(), &id).unwrap().unwrap();
+    assert!(!client.public);
+    assert_eq!(client.auth_method, ClientAuthMethod::ClientSecretBasic);
+    assert_eq!(client.scopes.to_string(), "openid profile email");
+    assert_eq!(client.redirect_uris.len(), 2);
+    assert!(client
+        .secret_hash
+        .as_ref()
+        .unwrap()
+        .matches(&TokenHash::of(&secret)));
+}
+
+async fn cli_add_json_prints_only_the_id_and_the_secret(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let json = add_backend(&app);
+    let obj = json.as_object().unwrap();
+    assert_eq!(obj.len(), 2, "{json}");
+    assert!(obj["client_id"].is_string() && obj["client_secret"].is_string());
+}
+
+async fn cli_add_public_gets_no_secret(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let json = add_mobile(&app);
     assert!(json["client_secret"].is_null(), "{json}");
     let public_id = json["client_id"].as_str().unwrap().to_string();
     let public = clients::find(&mut app.conn(), &ClientId::parse(&public_id).unwrap())
@@ -164,8 +192,16 @@ async fn cli_registers_confidential_and_public_clients(backend: Backend) {
         .unwrap();
     assert!(public.public && public.secret_hash.is_none());
     assert_eq!(public.auth_method, ClientAuthMethod::None);
+}
 
-    // No secret is stored in plain; the hash is there instead.
+/// No secret is stored in plain; the hash is there instead.
+async fn no_plain_secret_is_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, secret, _) = add_photo_prints(&app);
+    let post_secret = add_backend(&app)["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let rows = stored_rows(&app);
     for s in [&secret, &post_secret] {
         assert!(
@@ -174,8 +210,13 @@ async fn cli_registers_confidential_and_public_clients(backend: Backend) {
         );
         assert!(rows.contains(TokenHash::of(s).as_str()));
     }
+}
 
-    // The secrets the CLI printed authenticate, each by its registered method.
+/// The secrets the CLI printed authenticate, each by its registered method.
+async fn printed_secrets_authenticate(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (client_id, secret, _) = add_photo_prints(&app);
+    let id = ClientId::parse(&client_id).unwrap();
     let presented = PresentedCredentials::Basic {
         client_id: id.clone(),
         secret: secret.clone(),
@@ -184,12 +225,26 @@ async fn cli_registers_confidential_and_public_clients(backend: Backend) {
         authenticate(&mut app.conn(), &presented).unwrap().client_id,
         id
     );
-    let presented = PresentedCredentials::parse(None, Some(&post_id), Some(&post_secret)).unwrap();
+    let json = add_backend(&app);
+    let (post_id, post_secret) = (
+        json["client_id"].as_str().unwrap(),
+        json["client_secret"].as_str().unwrap(),
+    );
+    let presented = PresentedCredentials::parse(None, Some(post_id), Some(post_secret)).unwrap();
     assert!(authenticate(&mut app.conn(), &presented).is_ok());
+}
 
-    // list --json: all three, metadata, never a secret or a hash.
+/// list --json: every client, its metadata, never a secret or a hash.
+async fn client_list_json_shows_metadata_and_no_secrets(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (client_id, secret, _) = add_photo_prints(&app);
+    let backend_json = add_backend(&app);
+    let post_id = backend_json["client_id"].as_str().unwrap();
+    let post_secret = backend_json["client_secret"].as_str().unwrap();
+    let public_id = add_mobile(&app)["client_id"].as_str().unwrap().to_string();
+
     let listing = stdout(&client_cli(&app, &["list", "--json"]));
-    assert!(!listing.contains(&secret) && !listing.contains(&post_secret));
+    assert!(!listing.contains(&secret) && !listing.contains(post_secret));
     assert!(!listing.contains(TokenHash::of(&secret).as_str()));
     assert!(!listing.contains("secret_hash") && !listing.contains("client_secret\""));
     let list: Vec<Value> = serde_json::from_str(&listing).unwrap();
@@ -213,7 +268,7 @@ async fn cli_registers_confidential_and_public_clients(backend: Backend) {
     );
     assert_eq!(prints["scope"], "openid profile email");
     assert_eq!(prints["id_token_signed_response_alg"], "RS256");
-    let backend_client = by_id(&post_id);
+    let backend_client = by_id(post_id);
     assert_eq!(
         backend_client["token_endpoint_auth_method"],
         "client_secret_post"
@@ -225,8 +280,14 @@ async fn cli_registers_confidential_and_public_clients(backend: Backend) {
         serde_json::json!(["authorization_code", "client_credentials"])
     );
     assert_eq!(by_id(&public_id)["token_endpoint_auth_method"], "none");
+}
 
-    // The plain listing names them too.
+/// The plain listing names every client, and no secret.
+async fn client_list_names_every_client(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (client_id, secret, _) = add_photo_prints(&app);
+    let post_id = add_backend(&app)["client_id"].as_str().unwrap().to_string();
+    let public_id = add_mobile(&app)["client_id"].as_str().unwrap().to_string();
     let plain = stdout(&client_cli(&app, &["list"]));
     for id in [&client_id, &post_id, &public_id] {
         assert!(plain.contains(id.as_str()), "{plain}");
@@ -333,49 +394,60 @@ async fn cli_refuses_bad_input_and_writes_nothing(backend: Backend) {
     assert_eq!(stdout(&client_cli(&app, &["list", "--json"])).trim(), "[]");
 }
 
+/// Credentials for the fixtures' clients, through `PresentedCredentials::parse` and
+/// `authenticate` as the token endpoint calls them.
+fn auth(
+    app: &TestApp,
+    header: Option<&str>,
+    id: Option<&str>,
+    secret: Option<&str>,
+) -> Result<ferrid::store::clients::Client, ferrid::oauth::OAuthError> {
+    let presented = PresentedCredentials::parse(header, id, secret)?;
+    authenticate(&mut app.conn(), &presented)
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+    )
+}
+
 async fn registered_clients_authenticate(backend: Backend) {
     let app = spawn_app(backend).await;
     let confidential = app.rp();
     let public = app.public_rp();
     assert_eq!(client_count(&app), 2);
-
     let secret = confidential.secret.clone().unwrap();
-    let basic = |id: &str, secret: &str| {
-        use base64::Engine as _;
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
-        )
-    };
-    let auth = |header: Option<&str>, id: Option<&str>, secret: Option<&str>| {
-        let presented = PresentedCredentials::parse(header, id, secret)?;
-        authenticate(&mut app.conn(), &presented)
-    };
 
-    let ok = auth(Some(&basic(&confidential.client_id, &secret)), None, None).unwrap();
-    assert_eq!(ok.client_id.as_str(), confidential.client_id);
-    assert!(ok.redirect_uri(&confidential.redirect_uri).is_some());
-    let ok = auth(None, Some(&public.client_id), None).unwrap();
-    assert!(ok.public && public.secret.is_none());
-
-    let wrong = auth(
-        Some(&basic(&confidential.client_id, "not-the-secret-at-all")),
-        None,
-        None,
-    )
-    .unwrap_err();
-    assert_eq!(wrong.code, ErrorCode::InvalidClient);
-    // The registered method is client_secret_basic: the same secret in the body is refused.
-    let post = auth(None, Some(&confidential.client_id), Some(&secret)).unwrap_err();
-    assert_eq!(post.code, ErrorCode::InvalidClient);
-    // A confidential client cannot pass itself off as public.
-    assert!(auth(None, Some(&confidential.client_id), None).is_err());
-    // Two methods at once.
-    let both = auth(
+    let ok = auth(
+        &app,
         Some(&basic(&confidential.client_id, &secret)),
         None,
-        Some(&secret),
+        None,
     )
-    .unwrap_err();
+    .unwrap();
+    assert_eq!(ok.client_id.as_str(), confidential.client_id);
+    assert!(ok.redirect_uri(&confidential.redirect_uri).is_some());
+    let ok = auth(&app, None, Some(&public.client_id), None).unwrap();
+    assert!(ok.public && public.secret.is_none());
+}
+
+async fn wrong_client_credentials_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let confidential = app.rp();
+    let secret = confidential.secret.clone().unwrap();
+    let id = confidential.client_id.as_str();
+
+    let wrong = auth(&app, Some(&basic(id, "not-the-secret-at-all")), None, None).unwrap_err();
+    assert_eq!(wrong.code, ErrorCode::InvalidClient);
+    // The registered method is client_secret_basic: the same secret in the body is refused.
+    let post = auth(&app, None, Some(id), Some(&secret)).unwrap_err();
+    assert_eq!(post.code, ErrorCode::InvalidClient);
+    // A confidential client cannot pass itself off as public.
+    assert!(auth(&app, None, Some(id), None).is_err());
+    // Two methods at once.
+    let both = auth(&app, Some(&basic(id, &secret)), None, Some(&secret)).unwrap_err();
     assert_eq!(both.code, ErrorCode::InvalidRequest);
 }

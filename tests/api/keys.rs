@@ -1,5 +1,5 @@
 //! The rotating signing-key store: lifecycle, JWKS, secrecy at rest, master key, replicas.
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ferrid::config::Secret;
 use ferrid::crypto::jwt::{JwtError, Validation};
@@ -12,14 +12,19 @@ use serde_json::{json, Map, Value};
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::setup::run_with_stdin;
 
 on_both_backends!(
-    rotation_sequence_end_to_end,
+    the_first_start_makes_an_active_key_per_algorithm,
+    a_rotated_in_key_is_published_before_it_signs,
+    after_publish_ahead_the_new_key_signs_and_the_old_one_retires,
+    a_retired_key_is_dropped_once_its_tokens_have_expired,
+    the_schedule_makes_the_next_key_after_the_interval,
+    the_jwks_has_public_members_and_a_cache_lifetime,
     no_plain_private_key_in_the_database,
     a_wrong_master_key_is_refused_and_nothing_changes,
     two_replicas_rotating_at_once_leave_one_active_key,
     cli_rotation_reaches_a_running_server_within_5_seconds,
+    keys_list_shows_the_keys_a_rotation_made,
 );
 
 fn claims(iss: &str, exp: i64) -> Map<String, Value> {
@@ -42,14 +47,7 @@ fn kid_of(token: &str) -> String {
 }
 
 async fn jwks_kids(app: &TestApp) -> Vec<String> {
-    let body: Value = browser()
-        .get(app.url("/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, body) = app.get_json("/jwks").await;
     body["keys"]
         .as_array()
         .unwrap()
@@ -66,26 +64,49 @@ fn states(app: &TestApp) -> Vec<(SigningAlg, KeyState)> {
         .collect()
 }
 
-async fn rotation_sequence_end_to_end(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let policy = &app.state.settings.keys;
-    let store = app.state.keys.clone();
-    let iss = app.state.issuer.clone();
-    let t0 = app.clock.now();
-    let far = t0 + 10 * policy.rotation_interval;
-    let validation = Validation {
-        issuer: &iss,
+/// A token signed now with the current RS256 key, valid far beyond the test.
+fn sign_now(app: &TestApp) -> String {
+    let far = app.clock.now() + 10 * app.state.settings.keys.rotation_interval;
+    app.state
+        .keys
+        .current()
+        .sign(SigningAlg::RS256, "JWT", &claims(&app.state.issuer, far))
+        .unwrap()
+}
+
+fn validation(iss: &str) -> Validation<'_> {
+    Validation {
+        issuer: iss,
         audience: Some("rp"),
         typ: Some("JWT"),
         leeway_secs: 30,
-    };
+    }
+}
 
-    // The first start made one active key per algorithm, both published.
-    let first = store
-        .current()
-        .sign(SigningAlg::RS256, "JWT", &claims(&iss, far))
-        .unwrap();
-    let old_kid = kid_of(&first);
+/// The next RS256 key, once a rotation has made one.
+fn next_rs256_kid(app: &TestApp) -> String {
+    keys::all(&mut app.conn())
+        .unwrap()
+        .into_iter()
+        .find(|k| k.state == KeyState::Next && k.alg == SigningAlg::RS256)
+        .unwrap()
+        .kid
+}
+
+/// Rotates at t0 and runs the schedule at t0 + publish_ahead, when the next key takes
+/// over: that moment.
+fn rotate_and_activate(app: &TestApp, t0: i64) -> i64 {
+    let store = &app.state.keys;
+    store.rotate(&mut app.conn(), t0).unwrap();
+    let t1 = t0 + app.state.settings.keys.publish_ahead;
+    assert!(store.maintain(&mut app.conn(), t1).unwrap());
+    t1
+}
+
+/// The first start made one active key per algorithm, both published.
+async fn the_first_start_makes_an_active_key_per_algorithm(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let old_kid = kid_of(&sign_now(&app));
     assert_eq!(
         states(&app)
             .iter()
@@ -94,57 +115,54 @@ async fn rotation_sequence_end_to_end(backend: Backend) {
         2
     );
     assert!(jwks_kids(&app).await.contains(&old_kid));
+}
 
-    // Rotate: the new key is published at once, but signs nothing yet.
+/// Rotate: the new key is published at once, but signs nothing until publish_ahead has
+/// passed; one rotation at a time.
+async fn a_rotated_in_key_is_published_before_it_signs(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let policy = &app.state.settings.keys;
+    let store = app.state.keys.clone();
+    let t0 = app.clock.now();
+    let old_kid = kid_of(&sign_now(&app));
+
     let created = store.rotate(&mut app.conn(), t0).unwrap();
     assert_eq!(created.len(), 2);
-    let new_rs = keys::all(&mut app.conn())
-        .unwrap()
-        .into_iter()
-        .find(|k| k.state == KeyState::Next && k.alg == SigningAlg::RS256)
-        .unwrap()
-        .kid;
+    let new_rs = next_rs256_kid(&app);
     assert!(
         jwks_kids(&app).await.contains(&new_rs),
         "published before it signs"
     );
-    let during = store
-        .current()
-        .sign(SigningAlg::RS256, "JWT", &claims(&iss, far))
-        .unwrap();
-    assert_eq!(kid_of(&during), old_kid);
+    assert_eq!(kid_of(&sign_now(&app)), old_kid);
     assert!(
         store.rotate(&mut app.conn(), t0).unwrap().is_empty(),
         "one rotation at a time"
     );
-
     // Not yet: publish_ahead has not passed.
     store
         .maintain(&mut app.conn(), t0 + policy.publish_ahead - 1)
         .unwrap();
-    assert_eq!(
-        kid_of(
-            &store
-                .current()
-                .sign(SigningAlg::RS256, "JWT", &claims(&iss, far))
-                .unwrap()
-        ),
-        old_kid
-    );
+    assert_eq!(kid_of(&sign_now(&app)), old_kid);
+}
 
-    // After publish_ahead the new key signs; the old one is retired but still published,
-    // and a token it signed still verifies.
-    let t1 = t0 + policy.publish_ahead;
-    assert!(store.maintain(&mut app.conn(), t1).unwrap());
-    let after = store
-        .current()
-        .sign(SigningAlg::RS256, "JWT", &claims(&iss, far))
-        .unwrap();
-    assert_eq!(kid_of(&after), new_rs);
+/// After publish_ahead the new key signs; the old one is retired but still published, and
+/// a token it signed still verifies, until every token it signed has expired.
+async fn after_publish_ahead_the_new_key_signs_and_the_old_one_retires(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t0 = app.clock.now();
+    let first = sign_now(&app);
+    let old_kid = kid_of(&first);
+    app.state.keys.rotate(&mut app.conn(), t0).unwrap();
+    let new_rs = next_rs256_kid(&app);
+    let t1 = t0 + app.state.settings.keys.publish_ahead;
+    assert!(app.state.keys.maintain(&mut app.conn(), t1).unwrap());
+
+    assert_eq!(kid_of(&sign_now(&app)), new_rs);
     assert!(jwks_kids(&app).await.contains(&old_kid));
-    store
+    app.state
+        .keys
         .current()
-        .verify(&first, &validation, t1)
+        .verify(&first, &validation(&app.state.issuer), t1)
         .expect("old token still verifies");
     let retired = keys::all(&mut app.conn())
         .unwrap()
@@ -163,12 +181,30 @@ async fn rotation_sequence_end_to_end(backend: Backend) {
         drop_after >= t1 + longest,
         "kept until every token it signed has expired"
     );
+}
 
-    // Once every token it signed has expired, it leaves the JWKS and its tokens fail.
+/// Once every token it signed has expired, a retired key leaves the JWKS and its tokens
+/// fail; every step of its life was audited.
+async fn a_retired_key_is_dropped_once_its_tokens_have_expired(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let store = app.state.keys.clone();
+    let first = sign_now(&app);
+    let old_kid = kid_of(&first);
+    rotate_and_activate(&app, app.clock.now());
+    let after = sign_now(&app);
+    let drop_after = keys::all(&mut app.conn())
+        .unwrap()
+        .into_iter()
+        .find(|k| k.kid == old_kid)
+        .unwrap()
+        .drop_after
+        .unwrap();
+
     store.maintain(&mut app.conn(), drop_after - 1).unwrap();
     assert!(jwks_kids(&app).await.contains(&old_kid));
     store.maintain(&mut app.conn(), drop_after).unwrap();
     assert!(!jwks_kids(&app).await.contains(&old_kid));
+    let validation = validation(&app.state.issuer);
     assert!(matches!(
         store.current().verify(&first, &validation, drop_after),
         Err(JwtError::UnknownKid)
@@ -178,9 +214,18 @@ async fn rotation_sequence_end_to_end(backend: Backend) {
         .verify(&after, &validation, drop_after)
         .unwrap();
 
-    // The automatic schedule creates the next key when the interval has passed.
-    let t2 = t1 + policy.rotation_interval;
-    store.maintain(&mut app.conn(), t2).unwrap();
+    let kinds = app.audit_kinds();
+    for kind in ["key.created", "key.activated", "key.retired", "key.dropped"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} audited: {kinds:?}");
+    }
+}
+
+/// The automatic schedule creates the next key when the interval has passed.
+async fn the_schedule_makes_the_next_key_after_the_interval(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t1 = rotate_and_activate(&app, app.clock.now());
+    let t2 = t1 + app.state.settings.keys.rotation_interval;
+    app.state.keys.maintain(&mut app.conn(), t2).unwrap();
     assert_eq!(
         states(&app)
             .iter()
@@ -188,18 +233,16 @@ async fn rotation_sequence_end_to_end(backend: Backend) {
             .count(),
         2
     );
+}
 
-    let kinds: Vec<String> = ferrid::store::audit::recent(&mut app.conn(), 100)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
-    for kind in ["key.created", "key.activated", "key.retired", "key.dropped"] {
-        assert!(kinds.iter().any(|k| k == kind), "{kind} audited: {kinds:?}");
-    }
-
-    // JWKS shape and caching.
-    let response = browser().get(app.url("/jwks")).send().await.unwrap();
+/// JWKS shape and caching: public members only, with a cache lifetime.
+async fn the_jwks_has_public_members_and_a_cache_lifetime(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.state
+        .keys
+        .rotate(&mut app.conn(), app.clock.now())
+        .unwrap();
+    let response = app.browser().get("/jwks").await;
     assert!(response.headers()["cache-control"]
         .to_str()
         .unwrap()
@@ -359,31 +402,25 @@ async fn two_replicas_rotating_at_once_leave_one_active_key(backend: Backend) {
 async fn cli_rotation_reaches_a_running_server_within_5_seconds(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.keys.poll_interval = 1).await;
     let before = jwks_kids(&app).await;
-    let mut cmd = app.ferrid_command();
-    cmd.args(["keys", "rotate"]);
-    let out = run_with_stdin(cmd, "");
+    let out = app.ferrid(&["keys", "rotate"], "");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The server polls the database for keys: a real background task, so a bounded poll.
+    eventually(
+        Duration::from_secs(5),
+        "new keys not served within 5 s",
+        || async { jwks_kids(&app).await.len() == before.len() + 2 },
+    )
+    .await;
+}
 
-    let started = Instant::now();
-    loop {
-        let now = jwks_kids(&app).await;
-        if now.len() == before.len() + 2 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "new keys not served within 5 s: {now:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-
-    let mut cmd = app.ferrid_command();
-    cmd.args(["keys", "list", "--json"]);
-    let out = run_with_stdin(cmd, "");
+async fn keys_list_shows_the_keys_a_rotation_made(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert!(app.ferrid(&["keys", "rotate"], "").status.success());
+    let out = app.ferrid(&["keys", "list", "--json"], "");
     assert!(out.status.success());
     let listed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(listed.len(), 4);

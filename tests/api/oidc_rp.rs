@@ -9,7 +9,6 @@ use openidconnect::{
     PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
 
-use crate::flow::*;
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -47,14 +46,10 @@ async fn openidconnect_relying_party_completes_the_flow(backend: Backend) {
         .set_pkce_challenge(challenge)
         .url();
 
-    let end = follow(
-        &app,
-        &browser(),
-        auth_url.as_str(),
-        Some(&user),
-        Consent::Allow,
-    )
-    .await;
+    let end = app
+        .browser_of(&user)
+        .follow(auth_url.as_str(), Consent::Allow)
+        .await;
     let params = end.params();
     assert_eq!(
         params.get("state").map(String::as_str),
