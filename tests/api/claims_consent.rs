@@ -32,7 +32,7 @@ async fn user_with_profile(app: &TestApp) -> User {
 }
 
 fn rp_with_scopes(app: &TestApp, scopes: &str) -> Rp {
-    app.register_rp(NewClientRequest {
+    app.register_client(NewClientRequest {
         name: "Narrow RP".into(),
         redirect_uris: vec![REDIRECT_URI.into()],
         scopes: vec![scopes.into()],
@@ -167,7 +167,7 @@ fn oversized() -> String {
 
 async fn oversized_claims_are_invalid_request(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let request = with_claims(&rp, &oversized());
     let end = app
         .browser()
@@ -179,7 +179,7 @@ async fn oversized_claims_are_invalid_request(backend: Backend) {
 /// As in the issue: by POST (OIDC Core §3.1.2.1).
 async fn oversized_claims_by_post_are_invalid_request(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let request = with_claims(&rp, &oversized());
     let r = app.browser().post("/authorize", &request.pairs()).await;
     assert_eq!(r.status(), 303);
@@ -188,7 +188,7 @@ async fn oversized_claims_by_post_are_invalid_request(backend: Backend) {
 
 async fn too_many_claim_names_are_invalid_request(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let names: Vec<String> = (0..40).map(|i| format!("\"claim{i}\":null")).collect();
     let many = format!(r#"{{"userinfo":{{{}}}}}"#, names.join(","));
     assert!(many.len() < 1000, "small, but too many names");

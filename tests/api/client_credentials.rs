@@ -40,14 +40,14 @@ async fn client_credentials_outside_the_registered_scopes_is_invalid_scope(backe
 
 async fn a_public_client_cannot_use_client_credentials(backend: Backend) {
     let app = spawn_app(backend).await;
-    let public = app.public_rp();
+    let public = app.public_client();
     let answer = public.client_credentials(None).await;
     assert_error(&answer, 400, "unauthorized_client");
 }
 
 async fn a_client_not_registered_for_client_credentials_cannot_use_it(backend: Backend) {
     let app = spawn_app(backend).await;
-    let web_app = app.register_rp(NewClientRequest {
+    let web_app = app.register_client(NewClientRequest {
         name: "Web".into(),
         redirect_uris: vec![REDIRECT_URI.into()],
         ..Default::default()

@@ -23,7 +23,7 @@ async fn unredeemed_code(rp: &Rp, browser: &Browser) -> (String, String) {
 
 async fn a_code_dies_when_consent_is_withdrawn_on_the_account_page(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let browser = app.logged_in_browser(&user).await;
     let (code, verifier) = unredeemed_code(&rp, &browser).await;
 
@@ -54,7 +54,7 @@ async fn a_code_dies_when_consent_is_withdrawn_on_the_account_page(backend: Back
 /// the exchange's own check.
 async fn a_code_is_refused_when_consent_no_longer_stands(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let browser = app.logged_in_browser(&user).await;
     let (code, verifier) = unredeemed_code(&rp, &browser).await;
     let client_id = ClientId::parse(&rp.client_id).unwrap();
@@ -65,7 +65,7 @@ async fn a_code_is_refused_when_consent_no_longer_stands(backend: Backend) {
 
 async fn a_code_dies_when_its_user_is_disabled(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let browser = app.logged_in_browser(&user).await;
     let (code, verifier) = unredeemed_code(&rp, &browser).await;
     let id = app.user_id(&user);
@@ -78,7 +78,7 @@ async fn a_code_dies_when_its_user_is_disabled(backend: Backend) {
 /// Enabled again, the codes issued before stay dead.
 async fn codes_issued_before_a_user_was_disabled_stay_dead(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let browser = app.logged_in_browser(&user).await;
     let (code, verifier) = unredeemed_code(&rp, &browser).await;
     let id = app.user_id(&user);

@@ -13,7 +13,7 @@ const WITHDRAW: &str = "/account/connections/revoke";
 
 async fn withdrawing_consent_without_the_csrf_token_is_forbidden(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let browser = app.logged_in_browser(&user).await;
     let page = browser.page(CONNECTIONS).await;
@@ -27,7 +27,7 @@ async fn withdrawing_consent_without_the_csrf_token_is_forbidden(backend: Backen
 
 async fn withdrawing_consent_on_the_account_page_stops_the_client(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let browser = app.logged_in_browser(&user).await;
     assert!(browser.page(CONNECTIONS).await.contains("Test RP"));

@@ -19,7 +19,7 @@ const CORS_ENDPOINTS: [&str; 4] = ["/token", "/userinfo", "/revoke", "/introspec
 /// An app with a public SPA client at https://spa.example, its origin loaded.
 async fn app_with_spa(backend: Backend) -> (TestApp, Rp) {
     let app = spawn_app(backend).await;
-    let spa = app.register_rp(NewClientRequest {
+    let spa = app.register_client(NewClientRequest {
         name: "SPA".into(),
         redirect_uris: vec!["https://spa.example/callback".into()],
         public: true,

@@ -22,7 +22,7 @@ async fn hint_refused_at_authorize(browser: &Browser, rp: &Rp, hint: &str) {
 async fn access_token_as_hint_at_authorize_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let (browser, tokens) = rp.sign_in(&user).await;
     hint_refused_at_authorize(&browser, &rp, tokens.access_token()).await;
     // Its own ID token is a good hint.
@@ -37,8 +37,8 @@ async fn access_token_as_hint_at_authorize_is_refused(backend: Backend) {
 async fn id_token_of_another_client_is_refused_at_authorize(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.rp();
-    let other = app.rp();
+    let rp = app.confidential_client();
+    let other = app.confidential_client();
     let (browser, _) = rp.sign_in(&user).await;
     let (_, other_tokens) = other.sign_in(&user).await;
     hint_refused_at_authorize(&browser, &rp, other_tokens.id_token()).await;

@@ -23,7 +23,7 @@ fn inactive() -> Value {
 
 async fn a_live_access_token_is_active_with_its_details(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let (status, body) = rp.introspect(tokens.access_token()).await;
     assert_eq!(status, 200);
@@ -34,7 +34,7 @@ async fn a_live_access_token_is_active_with_its_details(backend: Backend) {
 
 async fn a_live_refresh_token_is_active(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     assert_eq!(
         rp.introspect(tokens.refresh_token()).await.1["active"],
@@ -44,7 +44,11 @@ async fn a_live_refresh_token_is_active(backend: Backend) {
 
 async fn another_clients_tokens_are_inactive(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp, other) = (app.new_user().await, app.rp(), app.rp());
+    let (user, rp, other) = (
+        app.new_user().await,
+        app.confidential_client(),
+        app.confidential_client(),
+    );
     let tokens = rp.offline_tokens(&user).await;
     assert_eq!(other.introspect(tokens.access_token()).await.1, inactive());
     assert_eq!(other.introspect(tokens.refresh_token()).await.1, inactive());
@@ -52,7 +56,7 @@ async fn another_clients_tokens_are_inactive(backend: Backend) {
 
 async fn forged_and_garbage_tokens_are_inactive(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let access = rp.offline_tokens(&user).await.access_token().to_string();
     let forged = format!(
         "{}.{}.AAAA",
@@ -71,7 +75,7 @@ async fn forged_and_garbage_tokens_are_inactive(backend: Backend) {
 /// Seen from an hour later (the handler takes `now`, the way every handler gets it).
 async fn an_expired_access_token_is_inactive(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let access = tokens.access_token();
     let future = app.clock.now() + 3600;
@@ -105,7 +109,7 @@ async fn an_expired_access_token_is_inactive(backend: Backend) {
 
 async fn revoked_tokens_are_inactive(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     assert_eq!(rp.revoke(tokens.refresh_token()).await, 200);
     assert_eq!(
@@ -120,7 +124,7 @@ async fn revoked_tokens_are_inactive(backend: Backend) {
 
 async fn introspection_without_client_authentication_is_invalid_client(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let response = reqwest::Client::new()
         .post(app.url("/introspect"))
@@ -135,9 +139,9 @@ async fn introspection_without_client_authentication_is_invalid_client(backend: 
 
 async fn a_public_client_cannot_introspect(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
-    let public = app.public_rp();
+    let public = app.public_client();
     let response = reqwest::Client::new()
         .post(app.url("/introspect"))
         .form(&[

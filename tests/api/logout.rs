@@ -17,7 +17,7 @@ on_both_backends!(
 const BYE: &str = "https://rp.example/bye";
 
 fn logout_rp(app: &TestApp, name: &str) -> Rp {
-    app.register_rp(NewClientRequest {
+    app.register_client(NewClientRequest {
         name: name.into(),
         redirect_uris: vec![REDIRECT_URI.into()],
         post_logout_redirect_uris: vec![BYE.into()],

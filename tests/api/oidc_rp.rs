@@ -17,7 +17,7 @@ on_both_backends!(openidconnect_relying_party_completes_the_flow);
 async fn openidconnect_relying_party_completes_the_flow(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let http = openidconnect::reqwest::ClientBuilder::new()
         .redirect(openidconnect::reqwest::redirect::Policy::none())
         .build()

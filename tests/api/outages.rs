@@ -54,7 +54,7 @@ impl Outage {
             s.database.pool_timeout_ms = 1000;
         })
         .await;
-        let rp = app.rp();
+        let rp = app.confidential_client();
         let user = app.new_user().await;
         let page_browser = app.browser();
         let csrf = page_browser.csrf("/login").await;

@@ -32,7 +32,7 @@ async fn continue_link(browser: &Browser, request: &AuthRequest) -> String {
 async fn foreign_continuation_starts_over(backend: Backend, demand: (&str, &str)) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let victim = app.logged_in_browser(&user).await;
     rp.code(&victim, &rp.request("openid"), Consent::Allow)
         .await;
@@ -73,7 +73,7 @@ async fn max_age_0_continued_from_another_browser_starts_over(backend: Backend) 
 async fn consent_from_another_browser_starts_over(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let first = app.logged_in_browser(&user).await;
     let consent = location_of(&first.get(&rp.request("openid").url()).await);
     assert!(consent.starts_with("/consent?request="), "{consent}");
@@ -99,7 +99,7 @@ async fn consent_from_another_browser_starts_over(backend: Backend) {
 
 async fn the_binding_cookie_is_http_only_and_lax(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let r = app.browser().get(&rp.request("openid").url()).await;
     let cookie = set_cookie(r.headers(), "ferrid_authorize").expect("a binding cookie");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
@@ -112,7 +112,7 @@ async fn the_binding_cookie_is_http_only_and_lax(backend: Backend) {
 /// An app keeping at most 3 pending requests per address, with 3 pending from here.
 async fn app_with_3_pending(backend: Backend) -> (TestApp, String) {
     let app = spawn_app_with(backend, |s| s.authorize.max_pending_per_ip = 3).await;
-    let url = app.rp().request("openid").url();
+    let url = app.confidential_client().request("openid").url();
     for _ in 0..3 {
         let location = location_of(&app.browser().get(&url).await);
         assert!(location.starts_with("/login?"), "{location}");

@@ -192,7 +192,7 @@ async fn profile_claims_reach_userinfo(backend: Backend) {
     let browser = app.logged_in_browser(&user).await;
     assert_eq!(post_profile(&browser, FIELDS, None).await.status(), 303);
 
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let tokens = rp.tokens_for(&user, "openid profile address phone").await;
     let (status, claims, _) = app.userinfo(tokens.access_token()).await;
     assert_eq!(status, 200, "{claims}");

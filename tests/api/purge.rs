@@ -23,7 +23,7 @@ fn counts(app: &TestApp) -> (i64, i64, i64) {
 /// An app with a session and a refresh token family, and that family's tokens.
 async fn app_with_live_rows(backend: Backend) -> (TestApp, Rp, serde_json::Value) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let _browser = app.logged_in_browser(&user).await;
     let before = counts(&app);

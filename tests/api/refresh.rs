@@ -19,7 +19,7 @@ on_both_backends!(
 
 async fn a_refresh_rotates_the_refresh_token(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let first = rp.offline_tokens(&user).await;
     let (status, second) = rp.refresh(first.refresh_token(), None).await;
     assert_eq!(status, 200, "{second}");
@@ -31,7 +31,7 @@ async fn a_refresh_rotates_the_refresh_token(backend: Backend) {
 
 async fn a_rotated_refresh_token_is_dead_once_the_retry_grace_is_over(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let first = rp.offline_tokens(&user).await;
     let (status, _) = rp.refresh(first.refresh_token(), None).await;
     assert_eq!(status, 200);
@@ -44,14 +44,14 @@ async fn a_rotated_refresh_token_is_dead_once_the_retry_grace_is_over(backend: B
 
 async fn a_login_without_offline_access_gets_no_refresh_token(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let plain = rp.tokens_for(&user, "openid email").await;
     assert!(plain.get("refresh_token").is_none(), "{plain}");
 }
 
 async fn reusing_a_rotated_refresh_token_revokes_the_family(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let first = rp.offline_tokens(&user).await;
     let (_, second) = rp.refresh(first.refresh_token(), None).await;
     let (_, third) = rp.refresh(second.refresh_token(), None).await;
@@ -77,7 +77,11 @@ async fn reusing_a_rotated_refresh_token_revokes_the_family(backend: Backend) {
 
 async fn refresh_token_is_bound_to_its_client(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp, other) = (app.new_user().await, app.rp(), app.rp());
+    let (user, rp, other) = (
+        app.new_user().await,
+        app.confidential_client(),
+        app.confidential_client(),
+    );
     let tokens = rp.offline_tokens(&user).await;
     let answer = other.refresh(tokens.refresh_token(), None).await;
     assert_error(&answer, 400, "invalid_grant");
@@ -87,7 +91,7 @@ async fn refresh_token_is_bound_to_its_client(backend: Backend) {
 
 async fn refresh_cannot_widen_the_scope(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let wider = Some("openid email profile");
     let answer = rp.refresh(tokens.refresh_token(), wider).await;
@@ -96,7 +100,7 @@ async fn refresh_cannot_widen_the_scope(backend: Backend) {
 
 async fn refresh_may_narrow_the_scope(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let narrower = Some("openid offline_access");
     let (status, narrowed) = rp.refresh(tokens.refresh_token(), narrower).await;
@@ -113,7 +117,7 @@ async fn refresh_may_narrow_the_scope(backend: Backend) {
 
 async fn a_narrowed_refresh_cannot_widen_back(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let narrower = Some("openid offline_access");
     let (status, narrowed) = rp.refresh(tokens.refresh_token(), narrower).await;
@@ -126,7 +130,7 @@ async fn a_narrowed_refresh_cannot_widen_back(backend: Backend) {
 
 async fn refresh_fails_once_consent_is_withdrawn(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let user_id = s(&tokens.id_claims()["sub"]).to_string();
     let client_id = ferrid::domain::ClientId::parse(&rp.client_id).unwrap();
@@ -138,7 +142,7 @@ async fn refresh_fails_once_consent_is_withdrawn(backend: Backend) {
 async fn refresh_fails_once_the_user_is_disabled(backend: Backend) {
     use diesel::prelude::*;
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let user_id = s(&tokens.id_claims()["sub"]).to_string();
     diesel::update(ferrid::store::schema::users::table.find(&user_id))

@@ -46,7 +46,7 @@ async fn assert_refused(rp: &Rp, token: &str, why: &str) {
 
 async fn a_lost_answer_is_retried_within_the_grace(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let first = rp.offline_tokens(&user).await;
     let rt = first.refresh_token();
 
@@ -82,7 +82,7 @@ async fn a_lost_answer_is_retried_within_the_grace(backend: Backend) {
 
 async fn a_retry_after_the_grace_revokes_the_family(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let first = rp.offline_tokens(&user).await;
     let rt = first.refresh_token();
     let (status, lost) = rp.refresh(rt, None).await;
@@ -102,7 +102,7 @@ async fn a_retry_after_the_grace_revokes_the_family(backend: Backend) {
 
 async fn with_grace_0_an_immediate_reuse_revokes_the_family(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.tokens.refresh_reuse_grace = 0).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let first = rp.offline_tokens(&user).await;
     let rt = first.refresh_token();
     let (status, next) = rp.refresh(rt, None).await;
@@ -115,7 +115,11 @@ async fn with_grace_0_an_immediate_reuse_revokes_the_family(backend: Backend) {
 
 async fn a_retry_by_another_client_revokes_the_family(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp, other) = (app.new_user().await, app.rp(), app.rp());
+    let (user, rp, other) = (
+        app.new_user().await,
+        app.confidential_client(),
+        app.confidential_client(),
+    );
     let first = rp.offline_tokens(&user).await;
     let rt = first.refresh_token();
     let (status, next) = rp.refresh(rt, None).await;
@@ -131,7 +135,7 @@ async fn a_retry_by_another_client_revokes_the_family(backend: Backend) {
 
 async fn a_retry_after_the_client_moved_on_revokes_the_family(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let first = rp.offline_tokens(&user).await;
     let rt = first.refresh_token();
     let (_, second) = rp.refresh(rt, None).await;
@@ -145,7 +149,7 @@ async fn a_retry_after_the_client_moved_on_revokes_the_family(backend: Backend) 
 
 async fn concurrent_duplicates_leave_one_live_token(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let first = rp.offline_tokens(&user).await;
     let rt = first.refresh_token().to_string();
     let handles: Vec<_> = (0..8)

@@ -21,7 +21,7 @@ on_both_backends!(
 /// OIDC Core §3.1.2.1: REQUIRED; nothing was verified, so no redirect.
 async fn openid_request_without_redirect_uri_is_an_error_page(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let request = rp.request("openid").without("redirect_uri");
     let r = app.browser().get(&request.url()).await;
     assert_eq!(r.status(), 400);
@@ -32,7 +32,7 @@ async fn openid_request_without_redirect_uri_is_an_error_page(backend: Backend) 
 /// RFC 6749 §3.1.2.3: plain OAuth may omit it when one URI is registered.
 async fn oauth_request_may_omit_the_only_redirect_uri(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let request = rp.request("profile").without("redirect_uri");
     let r = app.browser().get(&request.url()).await;
     assert!(r.status().is_redirection());
@@ -67,7 +67,7 @@ fn add_client(app: &TestApp, name: &str, flags: &[&str]) -> Value {
 /// A confidential client registered with `--require-pkce`.
 fn strict_rp(app: &TestApp) -> Rp {
     let created = add_client(app, "Strict RP", &["--require-pkce"]);
-    app.rp_from(
+    app.client_from(
         created["client_id"].as_str().unwrap(),
         created["client_secret"].as_str(),
         REDIRECT_URI,
@@ -127,7 +127,7 @@ async fn only_public_clients_require_pkce_by_default(backend: Backend) {
 /// tabs, two replicas): none fails, and the stored consent is their union.
 async fn concurrent_consents_keep_the_union(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.database.pool_size = 6).await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let scopes = [
         "openid profile",
         "openid email",

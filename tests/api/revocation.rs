@@ -14,7 +14,7 @@ on_both_backends!(
 
 async fn revoking_an_access_token_leaves_the_refresh_token(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     assert_eq!(rp.revoke(tokens.access_token()).await, 200);
     assert_eq!(app.userinfo(tokens.access_token()).await.0, 401);
@@ -28,7 +28,7 @@ async fn revoking_an_access_token_leaves_the_refresh_token(backend: Backend) {
 /// The family goes, and the access tokens issued from it.
 async fn revoking_a_refresh_token_revokes_its_family(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
+    let (user, rp) = (app.new_user().await, app.confidential_client());
     let tokens = rp.offline_tokens(&user).await;
     let (_, refreshed) = rp.refresh(tokens.refresh_token(), None).await;
     assert_eq!(rp.revoke(refreshed.refresh_token()).await, 200);
@@ -40,7 +40,11 @@ async fn revoking_a_refresh_token_revokes_its_family(backend: Backend) {
 /// RFC 7009 §2.1: 200, and nothing happens to the tokens.
 async fn revoking_another_clients_tokens_does_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp, other) = (app.new_user().await, app.rp(), app.rp());
+    let (user, rp, other) = (
+        app.new_user().await,
+        app.confidential_client(),
+        app.confidential_client(),
+    );
     let tokens = rp.offline_tokens(&user).await;
     assert_eq!(other.revoke(tokens.refresh_token()).await, 200);
     assert_eq!(other.revoke(tokens.access_token()).await, 200);
@@ -51,7 +55,7 @@ async fn revoking_another_clients_tokens_does_nothing(backend: Backend) {
 /// RFC 7009 §2.2: an invalid token is not an error.
 async fn revoking_an_unknown_token_is_ok(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     assert_eq!(rp.revoke("unknown-token-value-0123456789").await, 200);
 }
 

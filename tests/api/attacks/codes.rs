@@ -17,7 +17,7 @@ on_both_backends!(
 
 async fn code_redeemed_by_another_client(backend: Backend) {
     let (app, user, rp) = setup(backend).await;
-    let attacker = app.rp();
+    let attacker = app.confidential_client();
     assert_eq!(attacker.redirect_uri, rp.redirect_uri);
     let code = code_for(&app, &user, &rp, &rp.request("openid")).await;
     let stolen = attacker.exchange(&code, None).await;
@@ -28,7 +28,7 @@ async fn code_with_another_redirect_uri(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
     let other_uri = "https://rp.example/other";
-    let rp = app.register_rp(NewClientRequest {
+    let rp = app.register_client(NewClientRequest {
         name: "Two URIs".into(),
         redirect_uris: vec![REDIRECT_URI.into(), other_uri.into()],
         ..Default::default()

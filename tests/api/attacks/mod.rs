@@ -16,7 +16,7 @@ mod redirect_uris;
 async fn setup(backend: Backend) -> (TestApp, User, Rp) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     (app, user, rp)
 }
 

@@ -15,7 +15,7 @@ on_both_backends!(
 async fn pkce_code(backend: Backend) -> (TestApp, Rp, String, String) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.public_rp();
+    let rp = app.public_client();
     let request = rp.request("openid").with_pkce();
     let code = code_for(&app, &user, &rp, &request).await;
     (app, rp, code, request.verifier.unwrap())
@@ -45,7 +45,7 @@ async fn missing_pkce_verifier_is_invalid_grant(backend: Backend) {
 /// `plain`, named or by default (RFC 7636 §4.3), is refused.
 async fn plain_pkce_method_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.public_rp();
+    let rp = app.public_client();
     let (verifier, _) = pkce();
     for method in [Some("plain"), None] {
         // With plain, the challenge is the verifier itself.
@@ -60,7 +60,7 @@ async fn plain_pkce_method_is_refused(backend: Backend) {
 
 async fn public_client_without_pkce_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.public_rp();
+    let rp = app.public_client();
     let error = refused_at_authorize(&app, &rp.request("openid")).await;
     assert_eq!(error, "invalid_request");
 }

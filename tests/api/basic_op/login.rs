@@ -109,7 +109,7 @@ async fn login_hint_prefills_the_email(backend: Backend) {
 /// Already logged in: only the second client's consent is asked for.
 async fn second_client_completes_its_own_flow(backend: Backend) {
     let (app, user, first) = setup(backend).await;
-    let second = app.register_rp(NewClientRequest {
+    let second = app.register_client(NewClientRequest {
         name: "Second RP".into(),
         redirect_uris: vec!["https://second.example/cb".into()],
         ..Default::default()

@@ -26,7 +26,7 @@ mod userinfo;
 async fn setup(backend: Backend) -> (TestApp, User, Rp) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     (app, user, rp)
 }
 

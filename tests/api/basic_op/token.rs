@@ -37,7 +37,7 @@ async fn code_reuse_is_refused_and_revokes_its_tokens(backend: Backend) {
 async fn post_client_with_code(backend: Backend) -> (TestApp, Rp, String) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.register_rp(NewClientRequest {
+    let rp = app.register_client(NewClientRequest {
         name: "Post RP".into(),
         redirect_uris: vec![REDIRECT_URI.into()],
         auth_method: Some("client_secret_post".into()),
@@ -83,7 +83,7 @@ async fn a_client_secret_post_client_cannot_use_basic(backend: Backend) {
 async fn valid_pkce(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.public_rp();
+    let rp = app.public_client();
     let tokens = rp.tokens_for(&user, "openid").await;
     let claims = tokens.id_claims();
     assert_eq!(claims["aud"], rp.client_id.as_str());

@@ -58,8 +58,8 @@ fn basic(id: &str, secret: &str) -> String {
 
 async fn registered_clients_authenticate(backend: Backend) {
     let app = spawn_app(backend).await;
-    let confidential = app.rp();
-    let public = app.public_rp();
+    let confidential = app.confidential_client();
+    let public = app.public_client();
     assert_eq!(client_count(&app), 2);
     let secret = confidential.secret.clone().unwrap();
 
@@ -78,7 +78,7 @@ async fn registered_clients_authenticate(backend: Backend) {
 
 async fn wrong_client_credentials_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
-    let confidential = app.rp();
+    let confidential = app.confidential_client();
     let secret = confidential.secret.clone().unwrap();
     let id = confidential.client_id.as_str();
 

@@ -2,7 +2,7 @@
 //! authorization requests, runs the code flow in a `Browser`, and calls the token,
 //! introspection and revocation endpoints with its credentials.
 use base64::Engine as _;
-use ferrid::oauth::registration::{register_client, NewClientRequest};
+use ferrid::oauth::registration::{self, NewClientRequest};
 use serde_json::Value;
 
 use super::app::{TestApp, User};
@@ -30,9 +30,11 @@ pub struct AuthRequest {
 }
 
 impl TestApp {
-    pub fn register_rp(&self, request: NewClientRequest) -> Rp {
-        let (client, secret) = register_client(&mut self.conn(), &request, self.clock.now())
-            .expect("client registers");
+    /// Registers a client through the code path of `ferrid client add`.
+    pub fn register_client(&self, request: NewClientRequest) -> Rp {
+        let (client, secret) =
+            registration::register_client(&mut self.conn(), &request, self.clock.now())
+                .expect("client registers");
         Rp {
             client_id: client.client_id.as_str().to_string(),
             secret: secret.map(|s| s.as_str().to_string()),
@@ -46,7 +48,7 @@ impl TestApp {
     }
 
     /// A client registered some other way (the CLI): its id, secret and redirect URI.
-    pub fn rp_from(&self, client_id: &str, secret: Option<&str>, redirect_uri: &str) -> Rp {
+    pub fn client_from(&self, client_id: &str, secret: Option<&str>, redirect_uri: &str) -> Rp {
         Rp {
             client_id: client_id.into(),
             secret: secret.map(str::to_string),
@@ -56,8 +58,8 @@ impl TestApp {
     }
 
     /// A confidential client (client_secret_basic) with every grant and the standard scopes.
-    pub fn rp(&self) -> Rp {
-        self.register_rp(NewClientRequest {
+    pub fn confidential_client(&self) -> Rp {
+        self.register_client(NewClientRequest {
             name: "Test RP".into(),
             redirect_uris: vec![REDIRECT_URI.into()],
             grants: vec![
@@ -69,8 +71,8 @@ impl TestApp {
         })
     }
 
-    pub fn public_rp(&self) -> Rp {
-        self.register_rp(NewClientRequest {
+    pub fn public_client(&self) -> Rp {
+        self.register_client(NewClientRequest {
             name: "Public RP".into(),
             redirect_uris: vec![REDIRECT_URI.into()],
             public: true,
@@ -80,7 +82,7 @@ impl TestApp {
 
     /// A confidential client for the client_credentials grant only.
     pub fn service(&self, scopes: &[&str]) -> Rp {
-        self.register_rp(NewClientRequest {
+        self.register_client(NewClientRequest {
             name: "Service".into(),
             grants: vec!["client_credentials".into()],
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
