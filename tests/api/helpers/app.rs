@@ -97,8 +97,8 @@ fn required_services_are_configured() {
 fn fresh_postgres_database() -> String {
     let base = postgres_base_url();
     let schema = format!("t_{}", random_id().to_lowercase().replace(['-', '_'], ""));
-    let mut conn =
-        diesel::PgConnection::establish(&base).expect("connect to FERRID_TEST_POSTGRES_URL");
+    let mut conn = diesel::PgConnection::establish(&base)
+        .unwrap_or_else(|e| panic!("connect to FERRID_TEST_POSTGRES_URL: {e}"));
     conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
         .expect("create test schema");
     let sep = if base.contains('?') { '&' } else { '?' };
