@@ -1,11 +1,13 @@
-//! The consent form: the CSRF token is required, and a pending request is used once.
+//! The consent form: the CSRF token is required, a pending request is used once, and a
+//! denial reaches the client as an error.
 use super::setup;
 use crate::helpers::*;
 use crate::on_both_backends;
 
 on_both_backends!(
     consent_without_csrf_token_is_forbidden,
-    pending_request_cannot_be_used_twice
+    pending_request_cannot_be_used_twice,
+    denying_consent_sends_access_denied_to_the_client,
 );
 
 /// A logged-in browser at the consent page for `rp`.
@@ -47,4 +49,18 @@ async fn pending_request_cannot_be_used_twice(backend: Backend) {
     assert_eq!(resumed.status(), 400);
     assert!(resumed.headers().get("location").is_none());
     assert_eq!(app.codes_issued(), 1);
+}
+
+/// RFC 6749 §4.1.2.1: the user said no; the client hears `access_denied` with its state,
+/// and no code exists.
+async fn denying_consent_sends_access_denied_to_the_client(backend: Backend) {
+    let (app, user, rp) = setup(backend).await;
+    let end = app
+        .browser_of(&user)
+        .follow(&rp.request("openid").url(), Consent::Deny)
+        .await;
+    assert_eq!(end.error(), Some("access_denied"), "{end:?}");
+    assert_eq!(end.state(), Some("st4te"));
+    assert!(!end.params().contains_key("code"));
+    assert_eq!(app.codes_issued(), 0);
 }

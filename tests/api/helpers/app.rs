@@ -1,7 +1,5 @@
 //! `spawn_app`: the real `Application` on 127.0.0.1:0 with a fresh database (a new SQLite
 //! file, or a new PostgreSQL schema), its manual clock, and the actors that drive it.
-use std::path::PathBuf;
-
 use diesel::connection::SimpleConnection as _;
 use diesel::Connection as _;
 use ferrid::clock::Clock;
@@ -191,13 +189,6 @@ impl TestApp {
         User { email, password }
     }
 
-    /// An /authorize URL with exactly these parameters.
-    pub fn authorize_url(&self, params: &[(&str, &str)]) -> String {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        query.extend_pairs(params);
-        self.url(&format!("/authorize?{}", query.finish()))
-    }
-
     /// GET a JSON document without cookies.
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
         let response = reqwest::get(self.url(path)).await.unwrap();
@@ -244,10 +235,6 @@ impl TestApp {
         let mut cmd = self.ferrid_command();
         cmd.args(args);
         run_with_stdin(cmd, input)
-    }
-
-    pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().to_path_buf()
     }
 }
 

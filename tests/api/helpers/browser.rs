@@ -18,6 +18,7 @@ pub struct Browser {
 #[derive(Debug)]
 pub enum End {
     Client {
+        #[allow(dead_code)] // shown when a test fails (Debug)
         location: String,
         params: HashMap<String, String>,
     },

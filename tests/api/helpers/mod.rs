@@ -2,7 +2,6 @@
 //! `Browser` that keeps cookies and fills in forms with their CSRF token, and a relying party
 //! (`Rp`) that runs the code flow and calls the token, introspection and revocation endpoints.
 //! Reads of the database that tests check against are in `store`.
-#![allow(dead_code)]
 mod app;
 mod browser;
 mod client;
