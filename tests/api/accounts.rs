@@ -8,22 +8,25 @@ on_both_backends!(
     register_creates_an_account_and_logs_in,
     duplicate_email_in_another_letter_case_is_rejected,
     password_length_is_enforced,
-    login_right_and_wrong,
+    a_wrong_password_does_not_log_in,
+    the_right_password_logs_in_whatever_the_emails_case,
     unknown_email_and_wrong_password_look_the_same,
     every_login_gets_a_fresh_session_id,
     logout_kills_the_session_server_side,
-    post_without_csrf_token_is_forbidden_and_writes_nothing,
+    registration_without_a_valid_csrf_token_is_forbidden_and_writes_nothing,
+    login_without_a_csrf_token_is_forbidden,
+    logout_without_a_csrf_token_is_forbidden,
     stored_password_hash_is_argon2id,
-    brute_force_is_rate_limited,
+    brute_force_locks_the_account,
+    a_locked_account_does_not_lock_another,
+    disabling_a_user_ends_their_live_session,
     disabled_user_cannot_log_in,
 );
 
 async fn register_creates_an_account_and_logs_in(backend: Backend) {
     let app = spawn_app(backend).await;
-    let client = browser();
-    let response = app
-        .register(&client, "Ann@Example.com", "correct horse battery")
-        .await;
+    let browser = app.browser();
+    let response = browser.register("Ann@Example.com", PASSWORD).await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/account");
     let cookie = set_cookie(response.headers(), "ferrid_session").expect("session cookie");
@@ -31,7 +34,7 @@ async fn register_creates_an_account_and_logs_in(backend: Backend) {
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain http issuer: {cookie}");
 
-    let page = client.get(app.url("/account")).send().await.unwrap();
+    let page = browser.get("/account").await;
     assert_eq!(page.status(), 200);
     let body = page.text().await.unwrap();
     // The local part keeps its case; the domain is lower-cased (IDNA).
@@ -41,14 +44,11 @@ async fn register_creates_an_account_and_logs_in(backend: Backend) {
 
 async fn duplicate_email_in_another_letter_case_is_rejected(backend: Backend) {
     let app = spawn_app(backend).await;
-    assert_eq!(
-        app.register(&browser(), "bob@example.com", "correct horse battery")
-            .await
-            .status(),
-        303
-    );
+    let first = app.browser().register("bob@example.com", PASSWORD).await;
+    assert_eq!(first.status(), 303);
     let response = app
-        .register(&browser(), "BOB@Example.COM", "another password")
+        .browser()
+        .register("BOB@Example.COM", "another password")
         .await;
     assert_eq!(response.status(), 400);
     assert!(set_cookie(response.headers(), "ferrid_session").is_none());
@@ -59,39 +59,46 @@ async fn duplicate_email_in_another_letter_case_is_rejected(backend: Backend) {
 async fn password_length_is_enforced(backend: Backend) {
     let app = spawn_app(backend).await;
     for bad in ["1234567".to_string(), "x".repeat(129)] {
-        let response = app.register(&browser(), "carol@example.com", &bad).await;
+        let response = app.browser().register("carol@example.com", &bad).await;
         assert_eq!(response.status(), 400, "length {}", bad.len());
     }
     assert_eq!(app.user_count(), 0);
     let ok = app
-        .register(&browser(), "carol@example.com", &"x".repeat(128))
+        .browser()
+        .register("carol@example.com", &"x".repeat(128))
         .await;
     assert_eq!(ok.status(), 303);
 }
 
-async fn login_right_and_wrong(backend: Backend) {
+async fn a_wrong_password_does_not_log_in(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let client = browser();
-    let wrong = app.login(&client, &user.email, "not the password").await;
+    let browser = app.browser();
+    let wrong = browser.login(&user.email, "not the password").await;
     assert_eq!(wrong.status(), 400);
     assert!(set_cookie(wrong.headers(), "ferrid_session").is_none());
-    assert_eq!(app.status(&client, "/account").await, 303);
+    assert_eq!(browser.status("/account").await, 303);
+}
 
-    let right = app
-        .login(&client, &user.email.to_uppercase(), &user.password)
+async fn the_right_password_logs_in_whatever_the_emails_case(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.new_user().await;
+    let browser = app.browser();
+    let right = browser
+        .login(&user.email.to_uppercase(), &user.password)
         .await;
     assert_eq!(right.status(), 303);
     assert_eq!(right.headers()["location"], "/account");
-    assert_eq!(app.status(&client, "/account").await, 200);
+    assert_eq!(browser.status("/account").await, 200);
 }
 
 async fn unknown_email_and_wrong_password_look_the_same(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let wrong_password = app.login(&browser(), &user.email, "not the password").await;
+    let wrong_password = app.browser().login(&user.email, "not the password").await;
     let unknown_email = app
-        .login(&browser(), "nobody@example.com", "not the password")
+        .browser()
+        .login("nobody@example.com", "not the password")
         .await;
     assert_eq!(wrong_password.status(), unknown_email.status());
     let a = wrong_password.text().await.unwrap();
@@ -108,9 +115,9 @@ async fn unknown_email_and_wrong_password_look_the_same(backend: Backend) {
 async fn every_login_gets_a_fresh_session_id(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let client = browser();
-    let first = app.login(&client, &user.email, &user.password).await;
-    let second = app.login(&client, &user.email, &user.password).await;
+    let browser = app.browser();
+    let first = browser.login(&user.email, &user.password).await;
+    let second = browser.login(&user.email, &user.password).await;
     let a = cookie_value(&set_cookie(first.headers(), "ferrid_session").unwrap());
     let b = cookie_value(&set_cookie(second.headers(), "ferrid_session").unwrap());
     assert_ne!(a, b);
@@ -119,14 +126,11 @@ async fn every_login_gets_a_fresh_session_id(backend: Backend) {
 async fn logout_kills_the_session_server_side(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let client = browser();
-    let login = app.login(&client, &user.email, &user.password).await;
+    let browser = app.browser();
+    let login = browser.login(&user.email, &user.password).await;
     let stolen = cookie_value(&set_cookie(login.headers(), "ferrid_session").unwrap());
 
-    let csrf = app.csrf(&client, "/account").await;
-    let out = app
-        .post_form(&client, "/logout", &[("csrf_token", &csrf)])
-        .await;
+    let out = browser.form_on("/account", "/logout", &[]).await;
     assert_eq!(out.status(), 303);
     let cleared = set_cookie(out.headers(), "ferrid_session").expect("cookie cleared");
     assert!(
@@ -135,10 +139,9 @@ async fn logout_kills_the_session_server_side(backend: Backend) {
     );
 
     // Someone who kept the old cookie value gets nothing.
-    let replay = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    let replay = app
+        .browser()
+        .http()
         .get(app.url("/account"))
         .header("cookie", format!("ferrid_session={stolen}"))
         .send()
@@ -151,50 +154,41 @@ async fn logout_kills_the_session_server_side(backend: Backend) {
         .starts_with("/login"));
 }
 
-async fn post_without_csrf_token_is_forbidden_and_writes_nothing(backend: Backend) {
+async fn registration_without_a_valid_csrf_token_is_forbidden_and_writes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
-    let client = browser();
-    let _ = app.csrf(&client, "/register").await; // the browser has a CSRF cookie
+    let browser = app.browser();
+    let _ = browser.csrf("/register").await; // the browser has a CSRF cookie
     let fields = [
         ("email", "dave@example.com"),
-        ("password", "correct horse battery"),
+        ("password", PASSWORD),
         ("name", "D"),
     ];
-    let missing = app.post_form(&client, "/register", &fields).await;
+    let missing = browser.post("/register", &fields).await;
     assert_eq!(missing.status(), 403);
-    let mut forged = fields.to_vec();
-    forged.push(("csrf_token", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
-    assert_eq!(
-        app.post_form(&client, "/register", &forged).await.status(),
-        403
-    );
+    let forged = with_csrf(&fields, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    assert_eq!(browser.post("/register", &forged).await.status(), 403);
     // A token from another browser is no good either.
-    let other = app.csrf(&browser(), "/register").await;
-    let mut foreign = fields.to_vec();
-    foreign.push(("csrf_token", &other));
-    assert_eq!(
-        app.post_form(&client, "/register", &foreign).await.status(),
-        403
-    );
+    let other = app.browser().csrf("/register").await;
+    let foreign = with_csrf(&fields, &other);
+    assert_eq!(browser.post("/register", &foreign).await.status(), 403);
     assert_eq!(app.user_count(), 0);
+}
 
-    // Login and logout are guarded too.
+async fn login_without_a_csrf_token_is_forbidden(backend: Backend) {
+    let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let login = app
-        .post_form(
-            &browser(),
-            "/login",
-            &[("email", &user.email), ("password", &user.password)],
-        )
-        .await;
+    let fields = [("email", user.email.as_str()), ("password", &user.password)];
+    let login = app.browser().post("/login", &fields).await;
     assert_eq!(login.status(), 403);
     assert!(set_cookie(login.headers(), "ferrid_session").is_none());
+}
+
+async fn logout_without_a_csrf_token_is_forbidden(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.new_user().await;
     let logged_in = app.logged_in_browser(&user).await;
-    assert_eq!(
-        app.post_form(&logged_in, "/logout", &[]).await.status(),
-        403
-    );
-    assert_eq!(app.status(&logged_in, "/account").await, 200);
+    assert_eq!(logged_in.post("/logout", &[]).await.status(), 403);
+    assert_eq!(logged_in.status("/account").await, 200);
 }
 
 async fn stored_password_hash_is_argon2id(backend: Backend) {
@@ -209,21 +203,27 @@ async fn stored_password_hash_is_argon2id(backend: Backend) {
     assert!(!hash.contains(&user.password));
 }
 
-async fn brute_force_is_rate_limited(backend: Backend) {
-    let app = spawn_app_with(backend, |s| {
+/// An app that locks an account after three failed logins.
+async fn app_locking_after_3(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |s| {
         s.rate_limit.login_per_account = 3;
     })
-    .await;
-    let user = app.new_user().await;
+    .await
+}
+
+/// Three failed logins for `user`.
+async fn fail_3_logins(app: &TestApp, user: &User) {
     for _ in 0..3 {
-        assert_eq!(
-            app.login(&browser(), &user.email, "guess guess")
-                .await
-                .status(),
-            400
-        );
+        let response = app.browser().login(&user.email, "guess guess").await;
+        assert_eq!(response.status(), 400);
     }
-    let refused = app.login(&browser(), &user.email, &user.password).await;
+}
+
+async fn brute_force_locks_the_account(backend: Backend) {
+    let app = app_locking_after_3(backend).await;
+    let user = app.new_user().await;
+    fail_3_logins(&app, &user).await;
+    let refused = app.browser().login(&user.email, &user.password).await;
     assert_eq!(
         refused.status(),
         429,
@@ -235,42 +235,41 @@ async fn brute_force_is_rate_limited(backend: Backend) {
         .parse()
         .unwrap();
     assert!(retry_after > 0);
-    // Locking one account does not lock another.
-    let other = app.new_user().await;
-    assert_eq!(
-        app.login(&browser(), &other.email, &other.password)
-            .await
-            .status(),
-        303
-    );
-    let kinds: Vec<String> = ferrid::store::audit::recent(&mut app.conn(), 50)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds = app.audit_kinds();
     assert!(kinds.contains(&"login.locked".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"login.failed".to_string()));
 }
 
-async fn disabled_user_cannot_log_in(backend: Backend) {
+async fn a_locked_account_does_not_lock_another(backend: Backend) {
+    let app = app_locking_after_3(backend).await;
+    let user = app.new_user().await;
+    fail_3_logins(&app, &user).await;
+    let other = app.new_user().await;
+    let response = app.browser().login(&other.email, &other.password).await;
+    assert_eq!(response.status(), 303);
+}
+
+fn disable(app: &TestApp, user: &User) {
     use diesel::prelude::*;
     use ferrid::store::schema::users::dsl;
-    let app = spawn_app(backend).await;
-    let user = app.new_user().await;
-    let client = app.logged_in_browser(&user).await;
     diesel::update(dsl::users.filter(dsl::email.eq(&user.email)))
         .set(dsl::disabled.eq(true))
         .execute(&mut *app.conn())
         .unwrap();
-    assert_eq!(
-        app.status(&client, "/account").await,
-        303,
-        "live session ends"
-    );
-    assert_eq!(
-        app.login(&browser(), &user.email, &user.password)
-            .await
-            .status(),
-        400
-    );
+}
+
+async fn disabling_a_user_ends_their_live_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.new_user().await;
+    let browser = app.logged_in_browser(&user).await;
+    disable(&app, &user);
+    assert_eq!(browser.status("/account").await, 303, "live session ends");
+}
+
+async fn disabled_user_cannot_log_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.new_user().await;
+    disable(&app, &user);
+    let response = app.browser().login(&user.email, &user.password).await;
+    assert_eq!(response.status(), 400);
 }

@@ -1,58 +1,79 @@
 //! `ferrid user add` and `ferrid user set-role`, run as the real binary.
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::setup::run_with_stdin;
 use ferrid::domain::{Email, Role};
 use ferrid::store::users;
 
-on_both_backends!(user_add_and_set_role);
+on_both_backends!(
+    user_add_creates_a_user_who_can_log_in,
+    user_add_refuses_a_duplicate_in_another_letter_case,
+    bad_user_arguments_exit_2_and_change_nothing,
+    set_role_changes_the_role_both_ways,
+    set_role_of_an_unknown_user_exits_1,
+);
 
-async fn user_add_and_set_role(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let add = |email: &str, extra: &[&str], password: &str| {
-        let mut cmd = app.ferrid_command();
-        cmd.args([
-            "user",
-            "add",
-            "--email",
-            email,
-            "--name",
-            "Frank",
-            "--password-stdin",
-        ]);
-        cmd.args(extra);
-        run_with_stdin(cmd, password)
-    };
-    let out = add("frank@example.com", &[], "correct horse battery\n");
+/// `ferrid user add` for Frank with this email, extra arguments and stdin.
+fn add(app: &TestApp, email: &str, extra: &[&str], password: &str) -> std::process::Output {
+    let mut args = vec![
+        "user",
+        "add",
+        "--email",
+        email,
+        "--name",
+        "Frank",
+        "--password-stdin",
+    ];
+    args.extend_from_slice(extra);
+    app.ferrid(&args, password)
+}
+
+/// Frank, added through the CLI.
+fn add_frank(app: &TestApp) {
+    let out = add(app, "frank@example.com", &[], "correct horse battery\n");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
 
-    // The new user can log in over HTTP.
-    assert_eq!(
-        app.login(&browser(), "frank@example.com", "correct horse battery")
-            .await
-            .status(),
-        303
+fn role_of_frank(app: &TestApp) -> Role {
+    let email = Email::parse("frank@example.com").unwrap();
+    users::find_by_email(&mut app.conn(), &email)
+        .unwrap()
+        .unwrap()
+        .role
+}
+
+async fn user_add_creates_a_user_who_can_log_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_frank(&app);
+    let response = app
+        .browser()
+        .login("frank@example.com", "correct horse battery")
+        .await;
+    assert_eq!(response.status(), 303);
+}
+
+/// A clear message, exit 1, nothing changed.
+async fn user_add_refuses_a_duplicate_in_another_letter_case(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_frank(&app);
+    let dup = add(
+        &app,
+        "FRANK@example.com",
+        &["--admin"],
+        "other password here\n",
     );
-
-    // Duplicate, in another letter case: a clear message, exit 1, nothing changed.
-    let dup = add("FRANK@example.com", &["--admin"], "other password here\n");
     assert_eq!(dup.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
     assert_eq!(app.user_count(), 1);
-    let email = Email::parse("frank@example.com").unwrap();
-    assert_eq!(
-        users::find_by_email(&mut app.conn(), &email)
-            .unwrap()
-            .unwrap()
-            .role,
-        Role::User
-    );
+    assert_eq!(role_of_frank(&app), Role::User);
+}
 
-    // Bad arguments: exit 2 with a message.
+async fn bad_user_arguments_exit_2_and_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_frank(&app);
     for (args, input) in [
         (
             vec!["user", "add", "--email", "not-an-email", "--password-stdin"],
@@ -82,70 +103,54 @@ async fn user_add_and_set_role(backend: Backend) {
         ),
         (vec!["user", "frobnicate"], ""),
     ] {
-        let mut cmd = app.ferrid_command();
-        cmd.args(&args);
-        let out = run_with_stdin(cmd, input);
+        let out = app.ferrid(&args, input);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?} says why");
     }
     assert_eq!(app.user_count(), 1);
+}
 
-    // set-role both ways.
-    let mut cmd = app.ferrid_command();
-    cmd.args([
+async fn set_role_changes_the_role_both_ways(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_frank(&app);
+    let to_admin = [
         "user",
         "set-role",
         "--email",
         "Frank@Example.com",
         "--role",
         "admin",
-    ]);
-    assert!(run_with_stdin(cmd, "").status.success());
-    assert_eq!(
-        users::find_by_email(&mut app.conn(), &email)
-            .unwrap()
-            .unwrap()
-            .role,
-        Role::Admin
-    );
-    let mut cmd = app.ferrid_command();
-    cmd.args([
+    ];
+    assert!(app.ferrid(&to_admin, "").status.success());
+    assert_eq!(role_of_frank(&app), Role::Admin);
+    let to_user = [
         "user",
         "set-role",
         "--email",
         "frank@example.com",
         "--role",
         "user",
-    ]);
-    assert!(run_with_stdin(cmd, "").status.success());
-    assert_eq!(
-        users::find_by_email(&mut app.conn(), &email)
-            .unwrap()
-            .unwrap()
-            .role,
-        Role::User
-    );
-    let kinds: Vec<String> = ferrid::store::audit::recent(&mut app.conn(), 20)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    ];
+    assert!(app.ferrid(&to_user, "").status.success());
+    assert_eq!(role_of_frank(&app), Role::User);
+    let kinds = app.audit_kinds();
     assert!(
         kinds.iter().filter(|k| *k == "user.role_changed").count() == 2,
         "{kinds:?}"
     );
+}
 
-    // An unknown user: exit 1.
-    let mut cmd = app.ferrid_command();
-    cmd.args([
+async fn set_role_of_an_unknown_user_exits_1(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let args = [
         "user",
         "set-role",
         "--email",
         "nobody@example.com",
         "--role",
         "admin",
-    ]);
-    assert_eq!(run_with_stdin(cmd, "").status.code(), Some(1));
+    ];
+    assert_eq!(app.ferrid(&args, "").status.code(), Some(1));
 }
 
 #[test]

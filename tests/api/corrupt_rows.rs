@@ -7,9 +7,7 @@ use ferrid::crypto::key_store::KeyStoreError;
 use ferrid::domain::{ClientId, Email};
 use ferrid::startup::Application;
 use ferrid::store::{clients, consents, keys, users, StoreError};
-use serde_json::Value;
 
-use crate::flow::{token_request, tokens_for, userinfo};
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -79,13 +77,13 @@ async fn a_role_that_does_not_parse_is_reported(backend: Backend) {
         "role",
     );
     // The login fails as an internal error instead of going ahead as a plain user.
-    let response = app.login(&browser(), &user.email, &user.password).await;
+    let response = app.browser().login(&user.email, &user.password).await;
     assert_eq!(response.status(), 500);
 }
 
 async fn client_values_that_do_not_parse_are_reported(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let id = ClientId::parse(&rp.client_id).unwrap();
     let edit = |set: &str| {
         let sql = format!(
@@ -118,7 +116,7 @@ async fn a_consent_that_does_not_parse_is_reported(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
     let id = user_id(&app, &user);
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let client_id = ClientId::parse(&rp.client_id).unwrap();
     let sql = format!(
         "INSERT INTO consents (user_id, client_id, scope, granted_at, claims) \
@@ -135,14 +133,7 @@ async fn a_consent_that_does_not_parse_is_reported(backend: Backend) {
 }
 
 async fn jwks_kids(app: &TestApp) -> Vec<String> {
-    let body: Value = browser()
-        .get(app.url("/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, body) = app.get_json("/jwks").await;
     body["keys"]
         .as_array()
         .unwrap()
@@ -206,8 +197,8 @@ async fn a_key_alg_that_does_not_parse_stops_the_start(backend: Backend) {
 
 async fn a_refresh_token_or_grant_that_does_not_parse_is_a_server_error(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
-    let tokens = tokens_for(&app, &rp, &user, "openid offline_access").await;
+    let (user, rp) = (app.new_user().await, app.confidential_client());
+    let tokens = rp.tokens_for(&user, "openid offline_access").await;
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
     let access_token = tokens["access_token"].as_str().unwrap();
 
@@ -222,7 +213,7 @@ async fn a_refresh_token_or_grant_that_does_not_parse_is_a_server_error(backend:
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh_token),
     ];
-    let (status, body) = token_request(&app, &rp, &form).await;
+    let (status, body) = rp.token(&form).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (500, Some("server_error"))
@@ -235,6 +226,6 @@ async fn a_refresh_token_or_grant_that_does_not_parse_is_a_server_error(backend:
         "grants",
         "UPDATE grants SET claims = 'not json'",
     );
-    let (status, _, _) = userinfo(&app, access_token).await;
+    let (status, _, _) = app.userinfo(access_token).await;
     assert_eq!(status, 500);
 }

@@ -9,21 +9,18 @@ use ferrid::store::users::{self, NewUser};
 use crate::helpers::*;
 use crate::on_both_backends;
 
-const PASSWORD: &str = "correct horse battery";
-
 /// The attacks of issue 10: each would have made a second account that shows as
 /// `alice@example.com`. Look-alikes get exactly the answer an existing address gets.
 async fn a_look_alike_of_a_registered_address_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     assert_eq!(
-        app.register(&browser(), "alice@example.com", PASSWORD)
+        app.browser()
+            .register("alice@example.com", PASSWORD)
             .await
             .status(),
         303
     );
-    let duplicate = app
-        .register(&browser(), "alice@example.com", PASSWORD)
-        .await;
+    let duplicate = app.browser().register("alice@example.com", PASSWORD).await;
     assert_eq!(duplicate.status(), 400);
     let taken = error_message(&duplicate.text().await.unwrap());
 
@@ -36,7 +33,7 @@ async fn a_look_alike_of_a_registered_address_is_refused(backend: Backend) {
         "al\u{131}ce@example.com",   // dotless ı
         "\u{1d41a}lice@example.com", // mathematical bold a
     ] {
-        let response = app.register(&browser(), look_alike, PASSWORD).await;
+        let response = app.browser().register(look_alike, PASSWORD).await;
         assert_eq!(response.status(), 400, "{look_alike}");
         assert!(set_cookie(response.headers(), "ferrid_session").is_none());
         let body = response.text().await.unwrap();
@@ -56,7 +53,7 @@ async fn invisible_characters_are_refused(backend: Backend) {
         "alice@exam\u{200c}ple.com", // zero-width non-joiner in the domain
         "alice\u{fe0f}@example.com", // variation selector
     ] {
-        let response = app.register(&browser(), sneaky, PASSWORD).await;
+        let response = app.browser().register(sneaky, PASSWORD).await;
         assert_eq!(response.status(), 400, "{sneaky:?}");
         let body = response.text().await.unwrap();
         assert!(
@@ -120,7 +117,8 @@ async fn existing_rows_get_skeletons(backend: Backend) {
     drop(conn);
     // Backfilled rows protect their owners.
     let response = app
-        .register(&browser(), "b\u{43e}b@example.com", PASSWORD)
+        .browser()
+        .register("b\u{43e}b@example.com", PASSWORD)
         .await;
     assert_eq!(response.status(), 400, "Cyrillic о in bob");
 }

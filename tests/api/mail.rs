@@ -12,7 +12,7 @@ use ferrid::mail::worker::{self, DeliveryReport};
 use ferrid::mail::{Links, Mail, MailMessage, Mailer};
 use ferrid::store::mail_queue::{self, MailQueueStats};
 
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{eventually, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 
 /// What the stand-in received in one SMTP transaction.
@@ -122,17 +122,43 @@ async fn deliver(app: &TestApp, mailer: &Mailer) -> DeliveryReport {
         .unwrap()
 }
 
-/// A message queued while the SMTP server is down is kept, with its error, and tried again
-/// after the backoff; once the server is up it is delivered, once.
-async fn queued_mail_survives_a_down_server(backend: Backend) {
+/// A message queued while the SMTP server (at `port`) is down, after the round that
+/// failed to send it: the app, the mailer, the message's id and when it was queued.
+struct DownServer {
+    app: TestApp,
+    mailer: Mailer,
+    port: u16,
+    id: i64,
+    queued_at: i64,
+}
+
+async fn queued_while_down(backend: Backend) -> DownServer {
     let app = spawn_app(backend).await;
     let port = closed_port();
     let mailer = Mailer::from_settings(&smtp_settings(&app, port), false).unwrap();
     let queued_at = app.clock.now();
     let id = mail_queue::enqueue(&mut app.conn(), &message("ann@example.com"), queued_at).unwrap();
-
     let report = deliver(&app, &mailer).await;
     assert_eq!(report.retrying, 1, "{report:?}");
+    DownServer {
+        app,
+        mailer,
+        port,
+        id,
+        queued_at,
+    }
+}
+
+/// A message queued while the SMTP server is down is kept, with its error, for a retry
+/// after the backoff; a round before then leaves it alone.
+async fn a_message_for_a_down_server_is_kept_with_its_error(backend: Backend) {
+    let DownServer {
+        app,
+        mailer,
+        id,
+        queued_at,
+        ..
+    } = queued_while_down(backend).await;
     let row = mail_queue::find(&mut app.conn(), id).unwrap().unwrap();
     assert_eq!(row.sent_at, None);
     assert_eq!(row.attempts, 1);
@@ -157,7 +183,17 @@ async fn queued_mail_survives_a_down_server(backend: Backend) {
 
     // Not due yet: the next round leaves it alone.
     assert_eq!(deliver(&app, &mailer).await.claimed(), 0);
+}
 
+/// Once the server is up, the kept message is delivered after the backoff, once.
+async fn a_kept_message_is_delivered_once_the_server_is_up(backend: Backend) {
+    let DownServer {
+        app,
+        mailer,
+        port,
+        id,
+        ..
+    } = queued_while_down(backend).await;
     let received = smtp_stand_in(TcpListener::bind(("127.0.0.1", port)).unwrap());
     app.clock.advance(worker::FIRST_RETRY);
     let report = deliver(&app, &mailer).await;
@@ -288,19 +324,17 @@ async fn the_worker_thread_delivers_and_stops(backend: Backend) {
     )
     .unwrap();
     // A real thread runs here: poll, bounded.
-    let mut sent = false;
-    for _ in 0..250 {
-        if mail_queue::stats(&mut app.conn(), app.clock.now())
-            .unwrap()
-            .queued
-            == 0
-        {
-            sent = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert!(sent, "the worker delivered the message");
+    eventually(
+        std::time::Duration::from_secs(5),
+        "the worker delivered the message",
+        || async {
+            mail_queue::stats(&mut app.conn(), app.clock.now())
+                .unwrap()
+                .queued
+                == 0
+        },
+    )
+    .await;
     assert_eq!(std::fs::read_dir(&settings.outbox_dir).unwrap().count(), 1);
     drop(alive);
     tokio::task::spawn_blocking(move || handle.join())
@@ -338,7 +372,8 @@ fn quoted_printable_decode(encoded: &str) -> String {
 }
 
 on_both_backends!(
-    queued_mail_survives_a_down_server,
+    a_message_for_a_down_server_is_kept_with_its_error,
+    a_kept_message_is_delivered_once_the_server_is_up,
     a_due_message_is_claimed_once,
     a_message_is_given_up_after_the_last_attempt,
     the_outbox_gets_an_eml_with_text_and_html,

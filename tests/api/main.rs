@@ -1,5 +1,8 @@
 //! Black-box tests over HTTP against the real application on port 0: ONE test binary
-//! (each file directly under tests/ would be another binary to link).
+//! (each file directly under tests/ would be another binary to link). One module per area,
+//! one scenario per test; the actors they use are in `helpers`.
+// A failed unwrap in a test is the test failing, with its message.
+#![allow(clippy::unwrap_used)]
 mod helpers;
 
 mod accounts;
@@ -7,14 +10,17 @@ mod attacks;
 mod basic_op;
 mod claims_consent;
 mod cli;
+mod client_credentials;
 mod clients;
 mod code_withdrawal;
+mod connections;
 mod corrupt_rows;
-mod flow;
+mod cors;
 mod hardening;
 mod id_token_hints;
+mod introspection;
 mod keys;
-mod lifecycle;
+mod logout;
 mod lookalike;
 mod mail;
 mod oidc_rp;
@@ -22,10 +28,12 @@ mod outages;
 mod password_policy;
 mod pending_requests;
 mod profile;
-mod proxy;
+mod purge;
 mod redis;
+mod refresh;
 mod refresh_retry;
 mod request_rules;
+mod revocation;
 mod serve;
 mod setup;
 mod slow_clients;

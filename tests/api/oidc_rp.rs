@@ -9,7 +9,6 @@ use openidconnect::{
     PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
 
-use crate::flow::*;
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -18,7 +17,7 @@ on_both_backends!(openidconnect_relying_party_completes_the_flow);
 async fn openidconnect_relying_party_completes_the_flow(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let http = openidconnect::reqwest::ClientBuilder::new()
         .redirect(openidconnect::reqwest::redirect::Policy::none())
         .build()
@@ -47,14 +46,10 @@ async fn openidconnect_relying_party_completes_the_flow(backend: Backend) {
         .set_pkce_challenge(challenge)
         .url();
 
-    let end = follow(
-        &app,
-        &browser(),
-        auth_url.as_str(),
-        Some(&user),
-        Consent::Allow,
-    )
-    .await;
+    let end = app
+        .browser_of(&user)
+        .follow(auth_url.as_str(), Consent::Allow)
+        .await;
     let params = end.params();
     assert_eq!(
         params.get("state").map(String::as_str),

@@ -3,28 +3,15 @@
 //! the email address or the name. Each refusal says which rule failed.
 use crate::helpers::*;
 use crate::on_both_backends;
-use crate::setup::run_with_stdin;
 
 /// Registers with a name of our choosing; returns the status and the page.
 async fn register(app: &TestApp, email: &str, name: &str, password: &str) -> (u16, String) {
-    let client = browser();
-    let csrf = app.csrf(&client, "/register").await;
-    let response = app
-        .post_form(
-            &client,
-            "/register",
-            &[
-                ("email", email),
-                ("password", password),
-                ("name", name),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+    let fields = [("email", email), ("password", password), ("name", name)];
+    let response = app.browser().form("/register", &fields).await;
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-async fn registration_applies_every_rule(backend: Backend) {
+async fn each_refusal_at_registration_names_its_rule(backend: Backend) {
     let app = spawn_app(backend).await;
     for (password, message) in [
         ("fourteen chars", "at least 15 characters"),
@@ -50,6 +37,11 @@ async fn registration_applies_every_rule(backend: Backend) {
         assert_eq!(status, 400, "{password:?}");
         assert!(body.contains(message), "{password:?}: {body}");
     }
+    assert_eq!(app.user_count(), 0);
+}
+
+async fn a_password_containing_the_name_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (status, body) = register(
         &app,
         "zq@example.com",
@@ -60,8 +52,11 @@ async fn registration_applies_every_rule(backend: Backend) {
     assert_eq!(status, 400);
     assert!(body.contains("must not contain your name"), "{body}");
     assert_eq!(app.user_count(), 0);
+}
 
-    // No composition rules: fifteen lower-case letters and spaces are fine.
+/// No composition rules: fifteen lower-case letters and spaces are fine.
+async fn there_are_no_composition_rules(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (status, _) = register(&app, "zq@example.com", "Zoe Quinn", "a lighthouse at dusk").await;
     assert_eq!(status, 303);
 }
@@ -87,15 +82,14 @@ async fn the_cli_applies_the_policy(backend: Backend) {
             "must not contain your email address",
         ),
     ] {
-        let mut cmd = app.ferrid_command();
-        cmd.args([
+        let args = [
             "user",
             "add",
             "--email",
             "frank@example.com",
             "--password-stdin",
-        ]);
-        let out = run_with_stdin(cmd, password);
+        ];
+        let out = app.ferrid(&args, password);
         assert_eq!(out.status.code(), Some(2), "{password:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(message), "{password:?}: {stderr}");
@@ -104,7 +98,9 @@ async fn the_cli_applies_the_policy(backend: Backend) {
 }
 
 on_both_backends!(
-    registration_applies_every_rule,
+    each_refusal_at_registration_names_its_rule,
+    a_password_containing_the_name_is_refused,
+    there_are_no_composition_rules,
     the_minimum_length_is_configurable,
     the_cli_applies_the_policy,
 );

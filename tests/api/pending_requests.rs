@@ -1,8 +1,6 @@
 //! Pending authorization requests (issue 8, items 2 and 3): bound to the browser that
 //! started them, so `prompt=login` and `max_age=0` cannot be skipped by continuing someone
 //! else's request, and capped per client IP.
-use crate::claims_consent::pending_count;
-use crate::flow::*;
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -12,36 +10,19 @@ on_both_backends!(
     consent_from_another_browser_starts_over,
     the_binding_cookie_is_http_only_and_lax,
     one_address_can_keep_only_so_many_requests_pending,
+    expired_pending_requests_make_room_again,
 );
 
 /// Where the login page would send the browser back: `/authorize/continue?request=…`.
-async fn continue_link(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    params: &[(&str, &str)],
-) -> String {
-    let r = browser
-        .get(authorize_url(app, params))
-        .send()
-        .await
-        .unwrap();
-    let login = r.headers()["location"].to_str().unwrap().to_string();
+async fn continue_link(browser: &Browser, request: &AuthRequest) -> String {
+    let login = location_of(&browser.get(&request.url()).await);
     assert!(login.starts_with("/login?"), "{login}");
-    let url = url::Url::parse(&app.url(&login)).unwrap();
-    let (_, return_to) = url.query_pairs().find(|(k, _)| k == "return_to").unwrap();
+    let return_to = query_of(&browser.url(&login)).remove("return_to").unwrap();
     assert!(
         return_to.starts_with("/authorize/continue?request="),
         "{return_to}"
     );
-    return_to.into_owned()
-}
-
-fn codes_issued(app: &TestApp) -> i64 {
-    use diesel::prelude::*;
-    ferrid::store::schema::authorization_codes::table
-        .count()
-        .get_result(&mut *app.conn())
-        .unwrap()
+    return_to
 }
 
 /// An attacker starts a request demanding a fresh login, without any cookie, and hands the
@@ -51,39 +32,32 @@ fn codes_issued(app: &TestApp) -> i64 {
 async fn foreign_continuation_starts_over(backend: Backend, demand: (&str, &str)) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let victim = app.logged_in_browser(&user).await;
-    let url = authorize_url(&app, &standard(&rp, "openid"));
-    follow(&app, &victim, &url, None, Consent::Allow)
-        .await
-        .code();
-    let codes = codes_issued(&app);
+    rp.code(&victim, &rp.request("openid"), Consent::Allow)
+        .await;
+    let codes = app.codes_issued();
     app.clock.advance(60);
 
-    let attacker = browser();
-    let mut params = standard(&rp, "openid");
-    params.push(demand);
-    let link = continue_link(&app, &attacker, &params).await;
+    // The browser that starts it is the one the user later logs in with.
+    let attacker = app.browser_of(&user);
+    let request = rp.request("openid").with(demand.0, demand.1);
+    let link = continue_link(&attacker, &request).await;
     app.clock.advance(5);
 
-    let r = victim.get(app.url(&link)).send().await.unwrap();
+    let r = victim.get(&link).await;
     assert_eq!(r.status(), 400, "no code for the victim's old session");
     assert!(r.headers().get("location").is_none());
     assert!(r.text().await.unwrap().contains("start over"));
-    assert_eq!(codes_issued(&app), codes);
+    assert_eq!(app.codes_issued(), codes);
     // Seen by a signed-in user: a security event.
-    let events = ferrid::store::audit::recent(&mut app.conn(), 20).unwrap();
-    assert!(events.iter().any(|e| e.kind == "authorize.foreign_browser"));
+    let kinds = app.audit_kinds();
+    assert!(kinds.iter().any(|k| k == "authorize.foreign_browser"));
 
     // In the browser that started it, only a login made after the request began will do.
-    let end = follow(
-        &app,
-        &attacker,
-        &app.url(&link),
-        Some(&user),
-        Consent::Unexpected,
-    )
-    .await;
+    let end = attacker
+        .follow(&attacker.url(&link), Consent::Unexpected)
+        .await;
     assert!(end.params().contains_key("code"), "{end:?}");
 }
 
@@ -99,52 +73,34 @@ async fn max_age_0_continued_from_another_browser_starts_over(backend: Backend) 
 async fn consent_from_another_browser_starts_over(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let rp = app.rp();
+    let rp = app.confidential_client();
     let first = app.logged_in_browser(&user).await;
-    let r = first
-        .get(authorize_url(&app, &standard(&rp, "openid")))
-        .send()
-        .await
-        .unwrap();
-    let consent = r.headers()["location"].to_str().unwrap().to_string();
+    let consent = location_of(&first.get(&rp.request("openid").url()).await);
     assert!(consent.starts_with("/consent?request="), "{consent}");
     let request = consent.trim_start_matches("/consent?request=").to_string();
 
     let second = app.logged_in_browser(&user).await;
-    let r = second.get(app.url(&consent)).send().await.unwrap();
+    let r = second.get(&consent).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("start over"));
-    let csrf = app.csrf(&second, "/login").await;
-    let fields = [
-        ("csrf_token", csrf.as_str()),
-        ("request", &request),
-        ("decision", "allow"),
-    ];
-    let r = app.post_form(&second, "/consent", &fields).await;
+    let csrf = second.csrf("/login").await;
+    let r = second.decide(&request, Some(&csrf), Consent::Allow).await;
     assert_eq!(r.status(), 400);
     assert!(r.headers().get("location").is_none());
-    assert_eq!(codes_issued(&app), 0);
+    assert_eq!(app.codes_issued(), 0);
 
     // The request is intact for its own browser.
-    let csrf = app.csrf(&first, &consent).await;
-    let fields = [
-        ("csrf_token", csrf.as_str()),
-        ("request", &request),
-        ("decision", "allow"),
-    ];
-    let r = app.post_form(&first, "/consent", &fields).await;
+    let page = first.consent_page(&consent).await;
+    assert_eq!(page.request, request);
+    let r = first.consent(&page, Consent::Allow).await;
     assert_eq!(r.status(), 303);
-    assert!(r.headers()["location"].to_str().unwrap().contains("code="));
+    assert!(location_of(&r).contains("code="));
 }
 
 async fn the_binding_cookie_is_http_only_and_lax(backend: Backend) {
     let app = spawn_app(backend).await;
-    let rp = app.rp();
-    let r = browser()
-        .get(authorize_url(&app, &standard(&rp, "openid")))
-        .send()
-        .await
-        .unwrap();
+    let rp = app.confidential_client();
+    let r = app.browser().get(&rp.request("openid").url()).await;
     let cookie = set_cookie(r.headers(), "ferrid_authorize").expect("a binding cookie");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
@@ -153,25 +109,32 @@ async fn the_binding_cookie_is_http_only_and_lax(backend: Backend) {
     assert!(!cookie.contains("Secure"), "{cookie}");
 }
 
-async fn one_address_can_keep_only_so_many_requests_pending(backend: Backend) {
+/// An app keeping at most 3 pending requests per address, with 3 pending from here.
+async fn app_with_3_pending(backend: Backend) -> (TestApp, String) {
     let app = spawn_app_with(backend, |s| s.authorize.max_pending_per_ip = 3).await;
-    let rp = app.rp();
-    let url = authorize_url(&app, &standard(&rp, "openid"));
+    let url = app.confidential_client().request("openid").url();
     for _ in 0..3 {
-        let r = browser().get(&url).send().await.unwrap();
-        let location = r.headers()["location"].to_str().unwrap().to_string();
+        let location = location_of(&app.browser().get(&url).await);
         assert!(location.starts_with("/login?"), "{location}");
     }
-    // The fourth, from the same address, is refused and stores nothing.
-    let end = follow(&app, &browser(), &url, None, Consent::Unexpected).await;
+    (app, url)
+}
+
+/// The fourth, from the same address, is refused and stores nothing.
+async fn one_address_can_keep_only_so_many_requests_pending(backend: Backend) {
+    let (app, url) = app_with_3_pending(backend).await;
+    let end = app.browser().follow(&url, Consent::Unexpected).await;
     assert_eq!(end.error(), Some("temporarily_unavailable"), "{end:?}");
-    assert_eq!(end.params().get("state").map(String::as_str), Some("st4te"));
-    assert_eq!(pending_count(&app), 3);
-    // Pending requests expire (30 minutes); then there is room again.
+    assert_eq!(end.state(), Some("st4te"));
+    assert_eq!(app.pending_requests(), 3);
+}
+
+/// Pending requests expire (30 minutes); then there is room again.
+async fn expired_pending_requests_make_room_again(backend: Backend) {
+    let (app, url) = app_with_3_pending(backend).await;
+    let end = app.browser().follow(&url, Consent::Unexpected).await;
+    assert_eq!(end.error(), Some("temporarily_unavailable"), "full");
     app.clock.advance(1801);
-    let r = browser().get(&url).send().await.unwrap();
-    assert!(r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .starts_with("/login?"));
+    let location = location_of(&app.browser().get(&url).await);
+    assert!(location.starts_with("/login?"), "{location}");
 }

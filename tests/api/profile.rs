@@ -2,12 +2,12 @@
 use ferrid::domain::Email;
 use ferrid::store::users::{self, Profile};
 
-use crate::flow::{tokens_for, userinfo};
 use crate::helpers::*;
 use crate::on_both_backends;
 
 on_both_backends!(
     profile_is_edited_and_read_back,
+    clearing_a_profile_field_is_an_edit,
     profile_post_without_csrf_token_is_forbidden_and_writes_nothing,
     bad_profile_input_is_refused_and_writes_nothing,
     account_page_needs_a_login,
@@ -39,26 +39,22 @@ const FIELDS: &[(&str, &str)] = &[
 
 /// Posts the profile form (with the page's CSRF token unless `csrf` says otherwise).
 async fn post_profile(
-    app: &TestApp,
-    client: &reqwest::Client,
+    browser: &Browser,
     fields: &[(&str, &str)],
     csrf: Option<&str>,
 ) -> reqwest::Response {
-    let token = match csrf {
-        Some(token) => token.to_string(),
-        None => app.csrf(client, "/account").await,
-    };
-    let mut form = fields.to_vec();
-    form.push(("csrf_token", &token));
-    app.post_form(client, "/account", &form).await
+    match csrf {
+        Some(token) => browser.post("/account", &with_csrf(fields, token)).await,
+        None => browser.form("/account", fields).await,
+    }
 }
 
 async fn profile_is_edited_and_read_back(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let client = app.logged_in_browser(&user).await;
+    let browser = app.logged_in_browser(&user).await;
 
-    let response = post_profile(&app, &client, FIELDS, None).await;
+    let response = post_profile(&browser, FIELDS, None).await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/account");
 
@@ -79,7 +75,7 @@ async fn profile_is_edited_and_read_back(backend: Backend) {
         }
     );
 
-    let page = client.get(app.url("/account")).send().await.unwrap();
+    let page = browser.get("/account").await;
     assert_eq!(page.status(), 200);
     let body = page.text().await.unwrap();
     assert!(
@@ -96,38 +92,43 @@ async fn profile_is_edited_and_read_back(backend: Backend) {
         assert!(body.contains(value), "{value:?} in {body}");
     }
     assert!(body.contains("action=\"/logout\""), "the logout form stays");
+}
 
-    // Clearing a field is an edit too.
+async fn clearing_a_profile_field_is_an_edit(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.new_user().await;
+    let browser = app.logged_in_browser(&user).await;
+    assert_eq!(post_profile(&browser, FIELDS, None).await.status(), 303);
+    assert_eq!(
+        profile_of(&app, &user.email).phone_number,
+        "+1 (425) 555-1212"
+    );
     let mut cleared = FIELDS.to_vec();
     cleared.retain(|(k, _)| *k != "phone_number");
     cleared.push(("phone_number", ""));
-    assert_eq!(
-        post_profile(&app, &client, &cleared, None).await.status(),
-        303
-    );
+    assert_eq!(post_profile(&browser, &cleared, None).await.status(), 303);
     assert_eq!(profile_of(&app, &user.email).phone_number, "");
 }
 
 async fn profile_post_without_csrf_token_is_forbidden_and_writes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let client = app.logged_in_browser(&user).await;
+    let browser = app.logged_in_browser(&user).await;
     let before = profile_of(&app, &user.email);
-    let _ = app.csrf(&client, "/account").await; // the browser has a CSRF cookie
+    let _ = browser.csrf("/account").await; // the browser has a CSRF cookie
 
-    let missing = app.post_form(&client, "/account", FIELDS).await;
+    let missing = browser.post("/account", FIELDS).await;
     assert_eq!(missing.status(), 403);
     let forged = post_profile(
-        &app,
-        &client,
+        &browser,
         FIELDS,
         Some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
     )
     .await;
     assert_eq!(forged.status(), 403);
     // A token from another browser is no good either.
-    let other = app.csrf(&browser(), "/login").await;
-    let foreign = post_profile(&app, &client, FIELDS, Some(&other)).await;
+    let other = app.browser().csrf("/login").await;
+    let foreign = post_profile(&browser, FIELDS, Some(&other)).await;
     assert_eq!(foreign.status(), 403);
 
     assert_eq!(profile_of(&app, &user.email), before);
@@ -136,7 +137,7 @@ async fn profile_post_without_csrf_token_is_forbidden_and_writes_nothing(backend
 async fn bad_profile_input_is_refused_and_writes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let client = app.logged_in_browser(&user).await;
+    let browser = app.logged_in_browser(&user).await;
     let before = profile_of(&app, &user.email);
 
     let long_country = "x".repeat(65);
@@ -153,7 +154,7 @@ async fn bad_profile_input_is_refused_and_writes_nothing(backend: Backend) {
         let mut fields = FIELDS.to_vec();
         fields.retain(|(k, _)| k != field);
         fields.push((field, value));
-        let response = post_profile(&app, &client, &fields, None).await;
+        let response = post_profile(&browser, &fields, None).await;
         assert_eq!(response.status(), 400, "{field} = {value:?}");
         let body = response.text().await.unwrap();
         assert!(body.contains(message), "{field}: {message:?} in {body}");
@@ -168,15 +169,15 @@ async fn account_page_needs_a_login(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
     let before = profile_of(&app, &user.email);
-    let client = browser();
+    let browser = app.browser();
 
-    let page = client.get(app.url("/account")).send().await.unwrap();
+    let page = browser.get("/account").await;
     assert_eq!(page.status(), 303);
     assert_eq!(page.headers()["location"], "/login?return_to=%2Faccount");
 
     // A valid CSRF token is not a login.
-    let csrf = app.csrf(&client, "/login").await;
-    let response = post_profile(&app, &client, FIELDS, Some(&csrf)).await;
+    let csrf = browser.csrf("/login").await;
+    let response = post_profile(&browser, FIELDS, Some(&csrf)).await;
     assert_eq!(response.status(), 303);
     assert!(response.headers()["location"]
         .to_str()
@@ -188,15 +189,12 @@ async fn account_page_needs_a_login(backend: Backend) {
 async fn profile_claims_reach_userinfo(backend: Backend) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
-    let client = app.logged_in_browser(&user).await;
-    assert_eq!(
-        post_profile(&app, &client, FIELDS, None).await.status(),
-        303
-    );
+    let browser = app.logged_in_browser(&user).await;
+    assert_eq!(post_profile(&browser, FIELDS, None).await.status(), 303);
 
-    let rp = app.rp();
-    let tokens = tokens_for(&app, &rp, &user, "openid profile address phone").await;
-    let (status, claims, _) = userinfo(&app, tokens["access_token"].as_str().unwrap()).await;
+    let rp = app.confidential_client();
+    let tokens = rp.tokens_for(&user, "openid profile address phone").await;
+    let (status, claims, _) = app.userinfo(tokens.access_token()).await;
     assert_eq!(status, 200, "{claims}");
     assert_eq!(claims["name"], "Ann <b>Lee</b> & co");
     assert_eq!(claims["given_name"], "Ann");

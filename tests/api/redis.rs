@@ -3,9 +3,10 @@ use ferrid::config::Secret;
 
 use crate::helpers::*;
 
-#[tokio::test]
-async fn replicas_share_login_failure_counts_through_redis() {
-    let Some(redis) = redis_url() else { return };
+/// Two replicas (one database, one master key) counting login failures in Redis, four per
+/// account.
+async fn two_replicas_on_redis() -> (TestApp, TestApp) {
+    let redis = redis_url();
     let master = ferrid::crypto::master_key::MasterKey::generate().to_base64();
     let configure = |s: &mut ferrid::config::Settings| {
         s.secrets.master_key = Some(Secret::new(master.clone()));
@@ -21,31 +22,39 @@ async fn replicas_share_login_failure_counts_through_redis() {
         s.database.url = url.clone();
     })
     .await;
-    let user = first.new_user().await;
+    (first, second)
+}
 
-    // Two failures on each replica use up the account's four.
-    for app in [&first, &second, &first, &second] {
-        assert_eq!(
-            app.login(&browser(), &user.email, "wrong guess")
-                .await
-                .status(),
-            400
-        );
+/// Two failures on each replica use up the account's four.
+async fn fail_twice_on_each(first: &TestApp, second: &TestApp, user: &User) {
+    for app in [first, second, first, second] {
+        let response = app.browser().login(&user.email, "wrong guess").await;
+        assert_eq!(response.status(), 400);
     }
+}
+
+#[tokio::test]
+#[cfg_attr(not(ferrid_redis), ignore = "set FERRID_TEST_REDIS_URL to run")]
+async fn replicas_share_login_failure_counts_through_redis() {
+    let (first, second) = two_replicas_on_redis().await;
+    let user = first.new_user().await;
+    fail_twice_on_each(&first, &second, &user).await;
     for app in [&first, &second] {
-        let refused = app.login(&browser(), &user.email, &user.password).await;
+        let refused = app.browser().login(&user.email, &user.password).await;
         assert_eq!(refused.status(), 429, "locked on every replica");
         assert!(refused.headers().contains_key("retry-after"));
     }
-    // Another account is unaffected.
+}
+
+#[tokio::test]
+#[cfg_attr(not(ferrid_redis), ignore = "set FERRID_TEST_REDIS_URL to run")]
+async fn a_shared_lock_leaves_other_accounts_alone() {
+    let (first, second) = two_replicas_on_redis().await;
+    let user = first.new_user().await;
+    fail_twice_on_each(&first, &second, &user).await;
     let other = second.new_user().await;
-    assert_eq!(
-        first
-            .login(&browser(), &other.email, &other.password)
-            .await
-            .status(),
-        303
-    );
+    let response = first.browser().login(&other.email, &other.password).await;
+    assert_eq!(response.status(), 303);
 }
 
 #[test]

@@ -4,11 +4,8 @@
 //! reuse revokes the family. At every moment exactly one token of the family is alive.
 use ferrid::domain::TokenHash;
 use ferrid::store::{grants, refresh_tokens};
-use serde_json::Value;
 
-use crate::flow::*;
 use crate::helpers::*;
-use crate::lifecycle::{offline_tokens, refresh, s};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -34,22 +31,14 @@ fn family(app: &TestApp, refresh_token: &str) -> (String, bool, i64) {
     (family.grant_id, revoked, live)
 }
 
-fn audit_kinds(app: &TestApp) -> Vec<String> {
-    ferrid::store::audit::recent(&mut app.conn(), 100)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect()
-}
-
 fn count(kinds: &[String], kind: &str) -> usize {
     kinds.iter().filter(|k| *k == kind).count()
 }
 
-async fn assert_refused(app: &TestApp, rp: &Rp, token: &str, why: &str) {
-    let (status, body) = refresh(app, rp, token, None).await;
+async fn assert_refused(rp: &Rp, token: &str, why: &str) {
+    let answer = rp.refresh(token, None).await;
     assert_eq!(
-        (status, body["error"].as_str()),
+        (answer.0, answer.1["error"].as_str()),
         (400, Some("invalid_grant")),
         "{why}"
     );
@@ -57,17 +46,17 @@ async fn assert_refused(app: &TestApp, rp: &Rp, token: &str, why: &str) {
 
 async fn a_lost_answer_is_retried_within_the_grace(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
-    let first = offline_tokens(&app, &rp, &user).await;
-    let rt = s(&first["refresh_token"]);
+    let (user, rp) = (app.new_user().await, app.confidential_client());
+    let first = rp.offline_tokens(&user).await;
+    let rt = first.refresh_token();
 
     // The answer to this refresh is lost on its way back.
-    let (status, lost) = refresh(&app, &rp, rt, None).await;
+    let (status, lost) = rp.refresh(rt, None).await;
     assert_eq!(status, 200, "{lost}");
     assert_eq!(family(&app, rt).2, 1);
     // The client retries with the only token it has, a few seconds later.
     app.clock.advance(5);
-    let (status, retried) = refresh(&app, &rp, rt, None).await;
+    let (status, retried) = rp.refresh(rt, None).await;
     assert_eq!(
         status, 200,
         "a retry within the grace is answered: {retried}"
@@ -76,16 +65,16 @@ async fn a_lost_answer_is_retried_within_the_grace(backend: Backend) {
     assert_eq!(family(&app, rt).2, 1, "exactly one live token");
 
     // The successor of the lost answer is dead, and presenting it harms nobody.
-    assert_refused(&app, &rp, s(&lost["refresh_token"]), "earlier successor").await;
-    let (status, newest) = refresh(&app, &rp, s(&retried["refresh_token"]), None).await;
+    assert_refused(&rp, lost.refresh_token(), "earlier successor").await;
+    let (status, newest) = rp.refresh(retried.refresh_token(), None).await;
     assert_eq!(status, 200, "the newest works: {newest}");
-    let (_, revoked, live) = family(&app, s(&newest["refresh_token"]));
+    let (_, revoked, live) = family(&app, newest.refresh_token());
     assert!(!revoked, "the family is intact");
     assert_eq!(live, 1);
     for tokens in [&first, &retried, &newest] {
-        assert_eq!(userinfo(&app, s(&tokens["access_token"])).await.0, 200);
+        assert_eq!(app.userinfo(tokens.access_token()).await.0, 200);
     }
-    let kinds = audit_kinds(&app);
+    let kinds = app.audit_kinds();
     assert_eq!(count(&kinds, "token.refresh_retried"), 1, "{kinds:?}");
     assert_eq!(count(&kinds, "token.refresh_superseded"), 1, "{kinds:?}");
     assert_eq!(count(&kinds, "token.refresh_reused"), 0, "{kinds:?}");
@@ -93,86 +82,80 @@ async fn a_lost_answer_is_retried_within_the_grace(backend: Backend) {
 
 async fn a_retry_after_the_grace_revokes_the_family(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
-    let first = offline_tokens(&app, &rp, &user).await;
-    let rt = s(&first["refresh_token"]);
-    let (status, lost) = refresh(&app, &rp, rt, None).await;
+    let (user, rp) = (app.new_user().await, app.confidential_client());
+    let first = rp.offline_tokens(&user).await;
+    let rt = first.refresh_token();
+    let (status, lost) = rp.refresh(rt, None).await;
     assert_eq!(status, 200);
 
     app.clock
         .advance(app.state.settings.tokens.refresh_reuse_grace + 1);
-    assert_refused(&app, &rp, rt, "a reuse after the grace").await;
-    assert_refused(&app, &rp, s(&lost["refresh_token"]), "family revoked").await;
+    assert_refused(&rp, rt, "a reuse after the grace").await;
+    assert_refused(&rp, lost.refresh_token(), "family revoked").await;
     let (_, revoked, _) = family(&app, rt);
     assert!(revoked);
-    assert_eq!(userinfo(&app, s(&lost["access_token"])).await.0, 401);
-    let kinds = audit_kinds(&app);
+    assert_eq!(app.userinfo(lost.access_token()).await.0, 401);
+    let kinds = app.audit_kinds();
     assert_eq!(count(&kinds, "token.refresh_reused"), 1, "{kinds:?}");
     assert_eq!(count(&kinds, "token.refresh_retried"), 0, "{kinds:?}");
 }
 
 async fn with_grace_0_an_immediate_reuse_revokes_the_family(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.tokens.refresh_reuse_grace = 0).await;
-    let (user, rp) = (app.new_user().await, app.rp());
-    let first = offline_tokens(&app, &rp, &user).await;
-    let rt = s(&first["refresh_token"]);
-    let (status, next) = refresh(&app, &rp, rt, None).await;
+    let (user, rp) = (app.new_user().await, app.confidential_client());
+    let first = rp.offline_tokens(&user).await;
+    let rt = first.refresh_token();
+    let (status, next) = rp.refresh(rt, None).await;
     assert_eq!(status, 200);
-    assert_refused(&app, &rp, rt, "no grace").await;
-    assert_refused(&app, &rp, s(&next["refresh_token"]), "family revoked").await;
+    assert_refused(&rp, rt, "no grace").await;
+    assert_refused(&rp, next.refresh_token(), "family revoked").await;
     assert!(family(&app, rt).1);
-    assert_eq!(count(&audit_kinds(&app), "token.refresh_reused"), 1);
+    assert_eq!(count(&app.audit_kinds(), "token.refresh_reused"), 1);
 }
 
 async fn a_retry_by_another_client_revokes_the_family(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp, other) = (app.new_user().await, app.rp(), app.rp());
-    let first = offline_tokens(&app, &rp, &user).await;
-    let rt = s(&first["refresh_token"]);
-    let (status, next) = refresh(&app, &rp, rt, None).await;
+    let (user, rp, other) = (
+        app.new_user().await,
+        app.confidential_client(),
+        app.confidential_client(),
+    );
+    let first = rp.offline_tokens(&user).await;
+    let rt = first.refresh_token();
+    let (status, next) = rp.refresh(rt, None).await;
     assert_eq!(status, 200);
     // Within the grace, but not the client the token was issued to: it leaked.
-    assert_refused(&app, &other, rt, "another client").await;
-    assert_refused(&app, &rp, s(&next["refresh_token"]), "family revoked").await;
+    assert_refused(&other, rt, "another client").await;
+    assert_refused(&rp, next.refresh_token(), "family revoked").await;
     assert!(family(&app, rt).1);
-    let kinds = audit_kinds(&app);
+    let kinds = app.audit_kinds();
     assert_eq!(count(&kinds, "token.refresh_reused"), 1, "{kinds:?}");
     assert_eq!(count(&kinds, "token.refresh_retried"), 0, "{kinds:?}");
 }
 
 async fn a_retry_after_the_client_moved_on_revokes_the_family(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
-    let first = offline_tokens(&app, &rp, &user).await;
-    let rt = s(&first["refresh_token"]);
-    let (_, second) = refresh(&app, &rp, rt, None).await;
-    let (status, third) = refresh(&app, &rp, s(&second["refresh_token"]), None).await;
+    let (user, rp) = (app.new_user().await, app.confidential_client());
+    let first = rp.offline_tokens(&user).await;
+    let rt = first.refresh_token();
+    let (_, second) = rp.refresh(rt, None).await;
+    let (status, third) = rp.refresh(second.refresh_token(), None).await;
     assert_eq!(status, 200);
     // Within the grace, but its successor was used: not a lost answer, a stolen token.
-    assert_refused(&app, &rp, rt, "successor already used").await;
-    assert_refused(&app, &rp, s(&third["refresh_token"]), "family revoked").await;
+    assert_refused(&rp, rt, "successor already used").await;
+    assert_refused(&rp, third.refresh_token(), "family revoked").await;
     assert!(family(&app, rt).1);
 }
 
 async fn concurrent_duplicates_leave_one_live_token(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (user, rp) = (app.new_user().await, app.rp());
-    let first = offline_tokens(&app, &rp, &user).await;
-    let rt = s(&first["refresh_token"]).to_string();
+    let (user, rp) = (app.new_user().await, app.confidential_client());
+    let first = rp.offline_tokens(&user).await;
+    let rt = first.refresh_token().to_string();
     let handles: Vec<_> = (0..8)
         .map(|_| {
-            let (url, rt, rp) = (app.url("/token"), rt.clone(), rp.clone());
-            tokio::spawn(async move {
-                let response = reqwest::Client::new()
-                    .post(url)
-                    .basic_auth(&rp.client_id, rp.secret.as_ref())
-                    .form(&[("grant_type", "refresh_token"), ("refresh_token", &rt)])
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status().as_u16();
-                (status, response.json::<Value>().await.unwrap())
-            })
+            let (rt, rp) = (rt.clone(), rp.clone());
+            tokio::spawn(async move { rp.refresh(&rt, None).await })
         })
         .collect();
     let mut answers = Vec::new();
@@ -188,7 +171,7 @@ async fn concurrent_duplicates_leave_one_live_token(backend: Backend) {
     // Exactly one of the answers holds it, and it works; the others are dead.
     let issued: Vec<String> = answers
         .iter()
-        .map(|(_, body)| s(&body["refresh_token"]).to_string())
+        .map(|(_, body)| body.refresh_token().to_string())
         .collect();
     let alive: Vec<&String> = {
         let mut conn = app.conn();
@@ -207,13 +190,13 @@ async fn concurrent_duplicates_leave_one_live_token(backend: Backend) {
     };
     assert_eq!(alive.len(), 1, "{alive:?}");
     for dead in issued.iter().filter(|t| *t != alive[0]) {
-        assert_refused(&app, &rp, dead, "a superseded duplicate").await;
+        assert_refused(&rp, dead, "a superseded duplicate").await;
     }
-    let (status, body) = refresh(&app, &rp, alive[0], None).await;
+    let (status, body) = rp.refresh(alive[0], None).await;
     assert_eq!(status, 200, "{body}");
-    let (_, revoked, live) = family(&app, s(&body["refresh_token"]));
+    let (_, revoked, live) = family(&app, body.refresh_token());
     assert!(!revoked && live == 1);
-    let kinds = audit_kinds(&app);
+    let kinds = app.audit_kinds();
     assert_eq!(count(&kinds, "token.refresh_retried"), 7, "{kinds:?}");
     assert_eq!(count(&kinds, "token.refresh_reused"), 0, "{kinds:?}");
 }

@@ -2,7 +2,7 @@
 //! first-run setup link, keeps secrets out of its request log, and stops cleanly on SIGTERM.
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::helpers::*;
 
@@ -58,44 +58,28 @@ async fn serve_prints_its_address_logs_no_secrets_and_stops_on_sigterm() {
     );
 
     // A login with a secret in the form, and a request with a secret in the query.
-    let client = browser();
-    let page = client.get(format!("{address}/login")).send().await.unwrap();
+    let browser = Browser::new(&address, None);
+    let page = browser.get("/login").await;
     assert_eq!(page.status(), 200);
     let csrf = extract_csrf(&page.text().await.unwrap()).unwrap();
     let password = "hunter2-very-secret-password";
-    client
-        .post(format!("{address}/login"))
-        .form(&[
-            ("email", "a@example.com"),
-            ("password", password),
-            ("csrf_token", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    client
-        .get(format!(
-            "{address}/authorize?client_id=x&code=SECRET-CODE-VALUE&state=s"
-        ))
-        .send()
-        .await
-        .unwrap();
+    let fields = [("email", "a@example.com"), ("password", password)];
+    browser.post("/login", &with_csrf(&fields, &csrf)).await;
+    browser
+        .get("/authorize?client_id=x&code=SECRET-CODE-VALUE&state=s")
+        .await;
 
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(35),
-            "no graceful stop after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    eventually(
+        Duration::from_secs(35),
+        "no graceful stop after SIGTERM",
+        || std::future::ready(child.try_wait().unwrap().is_some()),
+    )
+    .await;
+    let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 
     let mut log = String::new();

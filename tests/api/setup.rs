@@ -3,102 +3,103 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 on_both_backends!(
-    setup_link_is_single_use,
-    setup_link_dies_when_an_admin_exists
+    setup_without_the_csrf_token_is_forbidden_and_keeps_the_link,
+    the_setup_link_creates_an_admin,
+    the_setup_link_works_once,
+    a_guessed_setup_token_is_refused,
+    setup_link_dies_when_an_admin_exists,
 );
 
-async fn setup_link_is_single_use(backend: Backend) {
-    let app = spawn_app(backend).await;
+/// The setup link's path and token.
+fn setup_path(app: &TestApp) -> (String, String) {
     let link = app
         .setup_link
         .clone()
         .expect("a fresh install prints a setup link");
     let path = link.strip_prefix(&app.address).expect("link on the issuer");
-    let client = browser();
-    let page = client.get(app.url(path)).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let body = page.text().await.unwrap();
-    let csrf = extract_csrf(&body).unwrap();
     let token = path.split("token=").nth(1).unwrap();
-    let form = [
+    (path.to_string(), token.to_string())
+}
+
+/// Fills in the setup page at `path` for `email`.
+async fn set_up(browser: &Browser, path: &str, token: &str, email: &str) -> reqwest::Response {
+    let fields = [
         ("token", token),
-        ("email", "admin@example.com"),
-        ("password", "correct horse battery"),
+        ("email", email),
+        ("password", PASSWORD),
         ("name", "Admin"),
-        ("csrf_token", csrf.as_str()),
     ];
-    // Without the CSRF token: 403, and the link still works.
-    assert_eq!(
-        app.post_form(&client, "/setup", &form[..4]).await.status(),
-        403
-    );
+    browser.form_on(path, "/setup", &fields).await
+}
+
+async fn setup_without_the_csrf_token_is_forbidden_and_keeps_the_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (path, token) = setup_path(&app);
+    let browser = app.browser();
+    assert_eq!(browser.status(&path).await, 200);
+    let fields = [
+        ("token", token.as_str()),
+        ("email", "admin@example.com"),
+        ("password", PASSWORD),
+        ("name", "Admin"),
+    ];
+    assert_eq!(browser.post("/setup", &fields).await.status(), 403);
     assert_eq!(app.user_count(), 0);
-    let created = app.post_form(&client, "/setup", &form).await;
+    let created = set_up(&browser, &path, &token, "admin@example.com").await;
+    assert_eq!(created.status(), 303, "the link still works");
+}
+
+async fn the_setup_link_creates_an_admin(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (path, token) = setup_path(&app);
+    let browser = app.browser();
+    let created = set_up(&browser, &path, &token, "admin@example.com").await;
     assert_eq!(created.status(), 303);
-    let account = client
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let account = browser.page("/account").await;
     assert!(account.contains("admin"), "{account}");
-
-    // Second use: refused, nothing created.
-    assert_eq!(
-        browser().get(app.url(path)).send().await.unwrap().status(),
-        400
-    );
-    let mut again = form;
-    again[1] = ("email", "second@example.com");
-    assert_eq!(app.post_form(&client, "/setup", &again).await.status(), 400);
     assert_eq!(app.user_count(), 1);
+}
 
-    // A guessed token is refused.
+async fn the_setup_link_works_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (path, token) = setup_path(&app);
+    let browser = app.browser();
+    let created = set_up(&browser, &path, &token, "admin@example.com").await;
+    assert_eq!(created.status(), 303);
+    // Second use: refused, nothing created.
+    assert_eq!(app.browser().status(&path).await, 400);
+    let csrf = browser.csrf("/login").await;
+    let again = [
+        ("token", token.as_str()),
+        ("email", "second@example.com"),
+        ("password", PASSWORD),
+        ("name", "Admin"),
+        ("csrf_token", &csrf),
+    ];
+    assert_eq!(browser.post("/setup", &again).await.status(), 400);
+    assert_eq!(app.user_count(), 1);
+}
+
+async fn a_guessed_setup_token_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
     let guess = "/setup?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    assert_eq!(
-        browser().get(app.url(guess)).send().await.unwrap().status(),
-        400
-    );
+    assert_eq!(app.browser().status(guess).await, 400);
 }
 
 async fn setup_link_dies_when_an_admin_exists(backend: Backend) {
     let app = spawn_app(backend).await;
-    let link = app.setup_link.clone().unwrap();
-    let path = link.strip_prefix(&app.address).unwrap().to_string();
-    let mut cmd = app.ferrid_command();
-    cmd.args([
+    let (path, _) = setup_path(&app);
+    let args = [
         "user",
         "add",
         "--admin",
         "--email",
         "root@example.com",
         "--password-stdin",
-    ]);
-    assert!(run_with_stdin(cmd, "correct horse battery\n")
+    ];
+    assert!(app
+        .ferrid(&args, "correct horse battery\n")
         .status
         .success());
-    assert_eq!(
-        browser().get(app.url(&path)).send().await.unwrap().status(),
-        400
-    );
-}
-
-pub fn run_with_stdin(mut cmd: std::process::Command, input: &str) -> std::process::Output {
-    use std::io::Write as _;
-    use std::process::Stdio;
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    assert_eq!(app.browser().status(&path).await, 400);
 }

@@ -3,45 +3,29 @@
 //! profile update done as one statement.
 use diesel::prelude::*;
 use ferrid::domain::Email;
-use ferrid::oauth::registration::NewClientRequest;
 use ferrid::store::schema::users as users_table;
 use ferrid::store::users::{self, Profile};
 
-use crate::flow::*;
 use crate::helpers::*;
-use crate::lifecycle::{introspect, s};
 use crate::on_both_backends;
 
 on_both_backends!(
     parallel_revocations_of_one_access_token_all_succeed,
+    an_unchanged_phone_number_keeps_its_verification,
     a_changed_phone_number_loses_its_verification,
 );
 
 async fn parallel_revocations_of_one_access_token_all_succeed(backend: Backend) {
     let app = spawn_app(backend).await;
-    let service = app.register_rp(NewClientRequest {
-        name: "Service".into(),
-        grants: vec!["client_credentials".into()],
-        ..Default::default()
-    });
+    let service = app.service(&[]);
     // A client_credentials token is recorded only when revoked: every request inserts.
     for round in 0..3 {
-        let (_, cc) = token_request(&app, &service, &[("grant_type", "client_credentials")]).await;
-        let token = s(&cc["access_token"]).to_string();
+        let (_, cc) = service.client_credentials(None).await;
+        let token = cc.access_token().to_string();
         let handles: Vec<_> = (0..16)
             .map(|_| {
-                let (url, token, rp) = (app.url("/revoke"), token.clone(), service.clone());
-                tokio::spawn(async move {
-                    reqwest::Client::new()
-                        .post(url)
-                        .basic_auth(&rp.client_id, rp.secret.as_ref())
-                        .form(&[("token", token.as_str())])
-                        .send()
-                        .await
-                        .unwrap()
-                        .status()
-                        .as_u16()
-                })
+                let (token, service) = (token.clone(), service.clone());
+                tokio::spawn(async move { service.revoke(&token).await })
             })
             .collect();
         let mut statuses = Vec::new();
@@ -52,11 +36,12 @@ async fn parallel_revocations_of_one_access_token_all_succeed(backend: Backend) 
             statuses.iter().all(|st| *st == 200),
             "round {round}: {statuses:?}"
         );
-        assert_eq!(introspect(&app, &service, &token).await.1["active"], false);
+        assert_eq!(service.introspect(&token).await.1["active"], false);
     }
 }
 
-async fn a_changed_phone_number_loses_its_verification(backend: Backend) {
+/// A user whose phone number is verified, and their profile.
+async fn verified_phone(backend: Backend) -> (TestApp, String, Profile) {
     let app = spawn_app(backend).await;
     let user = app.new_user().await;
     let mut conn = app.conn();
@@ -74,29 +59,42 @@ async fn a_changed_phone_number_loses_its_verification(backend: Backend) {
         .set(users_table::phone_number_verified.eq(true))
         .execute(&mut *conn)
         .unwrap();
-    let verified = |conn: &mut ferrid::store::DbConn| {
-        users::find_with_profile(conn, &id)
-            .unwrap()
-            .unwrap()
-            .1
-            .phone_number_verified
-    };
-    // The same number, other fields changed: still verified.
+    drop(conn);
+    (app, id, profile)
+}
+
+fn verified(conn: &mut ferrid::store::DbConn, id: &str) -> bool {
+    users::find_with_profile(conn, id)
+        .unwrap()
+        .unwrap()
+        .1
+        .phone_number_verified
+}
+
+/// The same number, other fields changed: still verified.
+async fn an_unchanged_phone_number_keeps_its_verification(backend: Backend) {
+    let (app, id, profile) = verified_phone(backend).await;
+    let mut conn = app.conn();
     let renamed = Profile {
         name: "Ann B. Lee".into(),
         ..profile.clone()
     };
     users::update_profile(&mut conn, &id, &renamed, 2).unwrap();
-    assert!(verified(&mut conn));
+    assert!(verified(&mut conn, &id));
     let (_, saved) = users::find_with_profile(&mut conn, &id).unwrap().unwrap();
     assert_eq!(saved.name, "Ann B. Lee");
-    // Another number: no longer verified, and saved.
+}
+
+/// Another number: no longer verified, and saved.
+async fn a_changed_phone_number_loses_its_verification(backend: Backend) {
+    let (app, id, profile) = verified_phone(backend).await;
+    let mut conn = app.conn();
     let moved = Profile {
         phone_number: "+44 20 7946 0958".into(),
-        ..renamed
+        ..profile
     };
     users::update_profile(&mut conn, &id, &moved, 3).unwrap();
-    assert!(!verified(&mut conn));
+    assert!(!verified(&mut conn, &id));
     let (_, saved) = users::find_with_profile(&mut conn, &id).unwrap().unwrap();
     assert_eq!(saved.phone_number, "+44 20 7946 0958");
 }

@@ -1,7 +1,6 @@
 //! A TCP proxy the tests can cut and restore, to take PostgreSQL or Redis away from the
 //! application without stopping the shared servers. It runs on its own thread and runtime,
 //! so blocking database calls on the test's thread cannot starve it.
-#![allow(dead_code)]
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
