@@ -104,6 +104,14 @@ fn debug_hides_the_secret() {
     assert!(!format!("{p:?}").contains("hunter2"));
 }
 
+/// The RFC error of a refused authentication.
+fn rfc_error(result: Result<Client, crate::oauth::Error>) -> OAuthError {
+    match result {
+        Err(crate::oauth::Error::OAuth(e)) => e,
+        other => panic!("expected an RFC error, got {other:?}"),
+    }
+}
+
 fn conn() -> DbConn {
     crate::oauth::test_support::sqlite_memory()
 }
@@ -173,7 +181,7 @@ fn authenticates_each_registered_method() {
         PresentedCredentials::Missing,
     ];
     for presented in refused {
-        let e = authenticate(&mut conn, &presented).unwrap_err();
+        let e = rfc_error(authenticate(&mut conn, &presented));
         assert_eq!(e.code, ErrorCode::InvalidClient, "{presented:?}");
     }
 }
@@ -188,21 +196,19 @@ fn unknown_client_and_wrong_secret_read_the_same() {
     };
     let (client, _) = register_client(&mut conn, &request, 1).unwrap();
     let wrong = SecretToken::generate();
-    let a = authenticate(
+    let a = rfc_error(authenticate(
         &mut conn,
         &PresentedCredentials::Basic {
             client_id: client.client_id,
             secret: wrong.as_str().into(),
         },
-    )
-    .unwrap_err();
-    let b = authenticate(
+    ));
+    let b = rfc_error(authenticate(
         &mut conn,
         &PresentedCredentials::Basic {
             client_id: id("unknown"),
             secret: wrong.as_str().into(),
         },
-    )
-    .unwrap_err();
+    ));
     assert_eq!(a, b);
 }

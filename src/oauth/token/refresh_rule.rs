@@ -10,6 +10,9 @@
 //! periods do). If that successor was already used, the client moved on and the retry is a
 //! real reuse.
 
+use crate::domain::ScopeSet;
+use crate::oauth::OAuthError;
+
 /// The presented token and its family, as read under the token's lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Presented {
@@ -59,6 +62,21 @@ pub fn decide(token: &Presented, grace: i64, now: i64) -> Decision {
         None if !token.same_client || token.expires_at <= now => Decision::Refuse,
         None => Decision::Rotate,
     }
+}
+
+/// RFC 6749 §6: a narrower scope may be asked for, never a wider one; none asked is the
+/// scope held.
+pub fn narrowed(held: ScopeSet, asked: Option<&str>) -> Result<ScopeSet, OAuthError> {
+    let Some(raw) = asked.filter(|s| !s.is_empty()) else {
+        return Ok(held);
+    };
+    let asked = ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+    if !asked.is_subset(&held) {
+        return Err(OAuthError::invalid_scope(
+            "the requested scope exceeds the original grant",
+        ));
+    }
+    Ok(asked)
 }
 
 #[cfg(test)]
@@ -204,6 +222,27 @@ mod tests {
         ];
         for (name, token, grace, expected) in cases {
             assert_eq!(decide(token, *grace, NOW), *expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_scope_of_a_refresh() {
+        let held = || ScopeSet::parse("openid email offline_access").unwrap();
+        // (case, scope asked, the scope of the new tokens or the refusal)
+        #[rustfmt::skip]
+        let cases: &[(&str, Option<&str>, Result<&str, &str>)] = &[
+            ("RFC 6749 §6 omitted: the scope held", None, Ok("openid email offline_access")),
+            ("§6 empty counts as omitted", Some(""), Ok("openid email offline_access")),
+            ("§6 narrower", Some("openid"), Ok("openid")),
+            ("§6 the same, in another order", Some("email openid offline_access"), Ok("email openid offline_access")),
+            ("§6 wider than the grant", Some("openid phone"), Err("invalid_scope")),
+            ("§3.3 malformed", Some("openid \"x\""), Err("invalid_scope")),
+        ];
+        for (case, asked, expected) in cases {
+            let outcome = narrowed(held(), *asked)
+                .map(|s| s.to_string())
+                .map_err(|e| e.code.as_str());
+            assert_eq!(outcome.as_deref().map_err(|e| *e), *expected, "{case}");
         }
     }
 }
