@@ -186,8 +186,8 @@ mod tests {
             ("§2.2 unknown, malformed or expired: nothing, 200", Found::Nothing, RevokeAction::Nothing),
             ("§2.1 its access token: its jti until it expires", access(json!({"client_id": "rp", "jti": "j", "exp": EXP})), revoke_jti),
             ("§2.1 another client's access token is left alone", access(json!({"client_id": "other", "jti": "j", "exp": EXP})), RevokeAction::Nothing),
-            ("an access token without jti names nothing to revoke", access(json!({"client_id": "rp", "exp": EXP})), RevokeAction::Nothing),
-            ("an access token without exp is none of ours", access(json!({"client_id": "rp", "jti": "j"})), RevokeAction::Nothing),
+            ("RFC 9068 §2.2 an access token without jti names nothing to revoke", access(json!({"client_id": "rp", "exp": EXP})), RevokeAction::Nothing),
+            ("RFC 9068 §2.2 an access token without exp is none of ours", access(json!({"client_id": "rp", "jti": "j"})), RevokeAction::Nothing),
         ];
         for (case, found, expected) in cases {
             assert_eq!(decide(&id("rp"), found), expected, "{case}");

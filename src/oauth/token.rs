@@ -266,12 +266,12 @@ mod tests {
         #[rustfmt::skip]
         let cases: &[Case<'_>] = &[
             ("RFC 6749 §4.1.3 / §6 consent covers the grant", false, false, Some(&wider), Ok(())),
-            ("consent equal to the grant", false, false, Some(&held), Ok(())),
+            ("RFC 6749 §4.1.3 consent equal to the grant", false, false, Some(&held), Ok(())),
             ("RFC 9700 §4.14 consent withdrawn", false, false, None, Err(Refusal::ConsentWithdrawn)),
-            ("consent narrowed below the grant", false, false, Some(&scope("openid")), Err(Refusal::ConsentWithdrawn)),
-            ("first-party client needs no consent", false, true, None, Ok(())),
+            ("RFC 9700 §4.14 consent narrowed below the grant", false, false, Some(&scope("openid")), Err(Refusal::ConsentWithdrawn)),
+            ("OIDC Core §3.1.2.4 a first-party client needs no consent", false, true, None, Ok(())),
             ("RFC 6749 §5.2 a disabled user's grant is invalid", true, false, Some(&held), Err(Refusal::Disabled)),
-            ("disabled, first-party client", true, true, None, Err(Refusal::Disabled)),
+            ("RFC 6749 §5.2 disabled, even for a first-party client", true, true, None, Err(Refusal::Disabled)),
         ];
         for (case, disabled, skip, consented, expected) in cases {
             let outcome = still_authorized(&user(*disabled), *consented, &client(*skip), &held);

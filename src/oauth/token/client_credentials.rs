@@ -88,8 +88,9 @@ mod tests {
         let wide = client(false, &["client_credentials"], "openid reports:read");
         let public = client(true, &["authorization_code"], "reports:read");
         // (case, client, scope asked, the scope granted or the error code)
+        type Case<'a> = (&'a str, &'a Client, Option<&'a str>, Result<&'a str, &'a str>);
         #[rustfmt::skip]
-        let cases: &[(&str, &Client, Option<&str>, Result<&str, &str>)] = &[
+        let cases: &[Case<'_>] = &[
             ("RFC 6749 §4.4.2 no scope asked: none", &machine, None, Ok("")),
             ("§4.4.2 registered scopes", &machine, Some("reports:read"), Ok("reports:read")),
             ("§3.3 a scope not registered", &machine, Some("reports:delete"), Err("invalid_scope")),

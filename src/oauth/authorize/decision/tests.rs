@@ -182,7 +182,7 @@ fn other_parameters_are_refused_by_redirect() {
         case("RFC 7636 §4.3 method plain", &c.public, vec![("code_challenge_method", Some("plain"))], "redirect invalid_request"),
         case("RFC 7636 §4.3 a method without a challenge", &c.rp, vec![("code_challenge", None)], "redirect invalid_request"),
         case("RFC 7636 §4.2 a challenge too short", &c.public, vec![("code_challenge", Some("abc"))], "redirect invalid_request"),
-        case("a confidential client may leave PKCE out", &c.rp, vec![("code_challenge", None), ("code_challenge_method", None)], "code"),
+        case("RFC 7636 §4.4.1 a confidential client may leave PKCE out (no require_pkce)", &c.rp, vec![("code_challenge", None), ("code_challenge_method", None)], "code"),
         case("OIDC Core §6.1 request objects", &c.rp, vec![("request", Some("eyJ..."))], "redirect request_not_supported"),
         case("OIDC Core §6.2 request_uri", &c.rp, vec![("request_uri", Some("https://rp.example/r"))], "redirect request_uri_not_supported"),
         case("OAuth 2.0 Multiple Response Types §2.1 response_mode=fragment", &c.rp, vec![("response_mode", Some("fragment"))], "redirect invalid_request"),
@@ -271,7 +271,7 @@ fn consent_and_prompt_none() {
         case("§5.5 a claim never consented: ask", &c.rp, vec![("claims", Some(claims))], consent("openid email", &[]), "consent"),
         case("§5.5 a claim consented by name: a code", &c.rp, vec![("claims", Some(claims))], consent("openid email", &["phone_number"]), "code"),
         case("§3.1.2.1 prompt=consent asks again", &c.rp, vec![("prompt", Some("consent"))], consent("openid email", &[]), "consent"),
-        case("a first-party client skips consent", &c.first_party, vec![], None, "code"),
+        case("OIDC Core §3.1.2.4 a first-party client (skip_consent) is not asked", &c.first_party, vec![], None, "code"),
         case("§3.1.2.1 prompt=consent even for a first-party client", &c.first_party, vec![("prompt", Some("consent"))], None, "consent"),
         case("§3.1.2.6 prompt=none needing consent", &c.rp, vec![("prompt", Some("none"))], None, "redirect consent_required"),
         case("§3.1.2.6 prompt=none, a new claim", &c.rp, vec![("prompt", Some("none")), ("claims", Some(claims))], consent("openid email", &[]), "redirect consent_required"),
@@ -364,7 +364,7 @@ fn the_consent_pages_answer() {
     let cases: &[(&str, Option<&SessionInfo>, bool, &str)] = &[
         ("OIDC Core §3.1.2.4 allowed: a code", s.as_ref(), true, "code"),
         ("RFC 6749 §4.1.2.1 denied: access_denied", s.as_ref(), false, "redirect access_denied"),
-        ("logged out meanwhile: log in again", None, true, "login"),
+        ("OIDC Core §3.1.2.3 logged out meanwhile: log in again", None, true, "login"),
     ];
     for (case, session, allow, expected) in cases {
         assert_eq!(
