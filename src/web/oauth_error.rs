@@ -297,6 +297,20 @@ mod tests {
         assert!(r.headers.get(header::RETRY_AFTER).is_none());
     }
 
+    /// /authorize, /consent and /logout answer with pages: 503 while the database is
+    /// unreachable, 500 for any other failure, 400 for an RFC error.
+    #[test]
+    fn pages_get_a_page_error() {
+        use diesel::result::DatabaseErrorKind;
+        let page = |e: oauth::Error| PageError::from(e).status_code();
+        assert_eq!(
+            page(database_error(DatabaseErrorKind::ClosedConnection)),
+            503
+        );
+        assert_eq!(page(database_error(DatabaseErrorKind::Unknown)), 500);
+        assert_eq!(page(OAuthError::invalid_request("x").into()), 400);
+    }
+
     #[test]
     fn the_cause_chain_names_each_step_once() {
         let e = database_error(diesel::result::DatabaseErrorKind::Unknown);

@@ -88,7 +88,12 @@ mod tests {
         let wide = client(false, &["client_credentials"], "openid reports:read");
         let public = client(true, &["authorization_code"], "reports:read");
         // (case, client, scope asked, the scope granted or the error code)
-        type Case<'a> = (&'a str, &'a Client, Option<&'a str>, Result<&'a str, &'a str>);
+        type Case<'a> = (
+            &'a str,
+            &'a Client,
+            Option<&'a str>,
+            Result<&'a str, &'a str>,
+        );
         #[rustfmt::skip]
         let cases: &[Case<'_>] = &[
             ("RFC 6749 §4.4.2 no scope asked: none", &machine, None, Ok("")),
