@@ -6,6 +6,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::key_store::KeyStore;
 use crate::crypto::password::PasswordHasher;
+use crate::oauth::provider::{Provider, TokenPolicy};
 use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::LoginLimiter;
 use crate::store::Pool;
@@ -33,6 +34,24 @@ impl AppState {
     /// Cookies get `Secure` whenever the issuer is https.
     pub fn cookies_secure(&self) -> bool {
         self.issuer.starts_with("https://")
+    }
+
+    /// What the protocol needs for one request: the issuer, the current key set and the
+    /// token and authorization policies (see `oauth::provider`).
+    pub fn provider(&self) -> Provider<'_> {
+        let tokens = &self.settings.tokens;
+        Provider {
+            issuer: &self.issuer,
+            keys: self.keys.current(),
+            tokens: TokenPolicy {
+                access_token_lifetime: tokens.access_token_lifetime,
+                id_token_lifetime: tokens.id_token_lifetime,
+                refresh_token_lifetime: tokens.refresh_token_lifetime,
+                refresh_reuse_grace: tokens.refresh_reuse_grace,
+                access_token_alg: self.settings.signing_alg(),
+            },
+            max_pending_per_ip: self.settings.authorize.max_pending_per_ip,
+        }
     }
 
     /// Client errors so far: 4xx answers of this application, plus malformed requests that

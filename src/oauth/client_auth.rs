@@ -5,7 +5,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 
-use super::error::OAuthError;
+use super::error::{Error, OAuthError};
 use crate::domain::{ClientAuthMethod, ClientId, ClientType, SecretToken, TokenHash};
 use crate::store::clients::{self, Client};
 use crate::store::DbConn;
@@ -151,10 +151,7 @@ fn form_urldecode(raw: &str) -> Option<String> {
 /// hash (compared in constant time). An unknown client, a wrong secret and a malformed secret
 /// all cost one hash and one comparison and get the same answer, so neither timing nor
 /// message tells which it was.
-pub fn authenticate(
-    conn: &mut DbConn,
-    presented: &PresentedCredentials,
-) -> Result<Client, OAuthError> {
+pub fn authenticate(conn: &mut DbConn, presented: &PresentedCredentials) -> Result<Client, Error> {
     let (client_id, secret, method) = match presented {
         PresentedCredentials::Basic { client_id, secret } => (
             client_id,
@@ -168,9 +165,7 @@ pub fn authenticate(
         ),
         PresentedCredentials::None { client_id } => (client_id, None, None),
         PresentedCredentials::Missing => {
-            return Err(OAuthError::invalid_client(
-                "client authentication is required",
-            ))
+            return Err(OAuthError::invalid_client("client authentication is required").into())
         }
     };
     let failed = || OAuthError::invalid_client("client authentication failed");
@@ -179,16 +174,17 @@ pub fn authenticate(
     let stored = client.as_ref().and_then(|c| c.client_type.secret_hash());
     let secret_ok = secret.map(|s| secret_matches(stored, s));
     let Some(client) = client else {
-        return Err(failed());
+        return Err(failed().into());
     };
     if client.client_type.auth_method() != method {
         return Err(OAuthError::invalid_client(
             "the client must authenticate with its registered token_endpoint_auth_method",
-        ));
+        )
+        .into());
     }
     match (&client.client_type, secret_ok) {
         (ClientType::Public, None) | (ClientType::Confidential { .. }, Some(true)) => Ok(client),
-        _ => Err(failed()),
+        _ => Err(failed().into()),
     }
 }
 
@@ -198,7 +194,7 @@ pub fn authenticate_request(
     authorization: Option<&str>,
     form_client_id: Option<&str>,
     form_client_secret: Option<&str>,
-) -> Result<Client, OAuthError> {
+) -> Result<Client, Error> {
     let presented = PresentedCredentials::parse(authorization, form_client_id, form_client_secret)?;
     authenticate(conn, &presented)
 }

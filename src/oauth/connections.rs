@@ -1,11 +1,9 @@
 //! The applications a user has let in, and taking that back: withdrawing consent revokes
 //! every grant the user gave the client, so its refresh and access tokens stop working at
 //! once (RFC 9700 §4.14: refresh ends when consent is withdrawn).
-use super::OAuthError;
 use crate::domain::ClientId;
-use crate::state::AppState;
 use crate::store::audit::{self, Event, EventKind};
-use crate::store::{clients, codes, consents, grants, write_transaction, StoreError};
+use crate::store::{clients, codes, consents, grants, write_transaction, DbConn, StoreError};
 
 /// One connected application, for the account page.
 #[derive(Clone, Debug)]
@@ -15,12 +13,11 @@ pub struct Connection {
     pub scopes: Vec<(String, &'static str)>,
 }
 
-pub fn list(state: &AppState, user_id: &str) -> Result<Vec<Connection>, OAuthError> {
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
+pub fn list(conn: &mut DbConn, user_id: &str) -> Result<Vec<Connection>, StoreError> {
     let mut out = Vec::new();
-    for (client_id, scope) in consents::consents_of(&mut conn, user_id)? {
+    for (client_id, scope) in consents::consents_of(conn, user_id)? {
         // The consent row of a client deleted since is shown no more.
-        let Some(client) = clients::find(&mut conn, &client_id)? else {
+        let Some(client) = clients::find(conn, &client_id)? else {
             continue;
         };
         out.push(Connection {
@@ -37,19 +34,18 @@ pub fn list(state: &AppState, user_id: &str) -> Result<Vec<Connection>, OAuthErr
 
 /// Withdraws consent and revokes the client's grants for this user. Unknown ids do nothing.
 pub fn withdraw(
-    state: &AppState,
+    conn: &mut DbConn,
     user_id: &str,
     client_id: &str,
     ip: Option<&str>,
     now: i64,
-) -> Result<(), OAuthError> {
+) -> Result<(), StoreError> {
     let Ok(client_id) = ClientId::parse(client_id) else {
         return Ok(());
     };
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
     // One transaction, codes first: a code exchange racing with this either redeemed its
     // code before (and its grant is revoked below) or finds the code gone.
-    write_transaction::<_, StoreError>(&mut conn, |conn| {
+    write_transaction::<_, StoreError>(conn, |conn| {
         let codes = codes::delete_unredeemed_codes(conn, user_id, Some(&client_id))?;
         consents::withdraw_consent(conn, user_id, &client_id)?;
         let revoked = grants::revoke_grants_of(conn, user_id, &client_id, now)?;
@@ -64,6 +60,5 @@ pub fn withdraw(
                 .detail(&detail),
             now,
         )
-    })?;
-    Ok(())
+    })
 }

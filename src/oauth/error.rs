@@ -1,307 +1,86 @@
-//! The OAuth error vocabulary: every `error` code an endpoint may answer with, named as the
-//! specs name them. Which HTTP status and headers each gets is decided in one place,
-//! `web::oauth_error`.
-use std::borrow::Cow;
-use std::fmt;
-
-use serde::ser::{Serialize, SerializeStruct as _, Serializer};
-
+//! What a protocol call returns when it does not succeed: an RFC error response for the
+//! client (`OAuthError`), or a failure on our side whose typed cause keeps its source chain
+//! (`InternalError`). The protocol never turns a cause into text nor picks a status: the web
+//! layer (`web::oauth_error`) maps `Error` to HTTP, once: `OAuth` by its code, `Internal` to
+//! 503 `temporarily_unavailable` when the database is unreachable and 500 `server_error`
+//! otherwise, logging the cause chain and sending none of it.
+use crate::crypto::jwt::JwtError;
 use crate::store::StoreError;
 
-/// An `error` code. Grouped by the spec that defines it; several appear in more than one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    // RFC 6749 §4.1.2.1 (authorization endpoint) and §5.2 (token endpoint).
-    /// A parameter is missing, invalid, repeated, or the request is otherwise malformed.
-    InvalidRequest,
-    /// §5.2: client authentication failed (unknown client, no or wrong credentials,
-    /// another method than the registered one).
-    InvalidClient,
-    /// §5.2: the code or refresh token is invalid, expired, revoked, was issued to another
-    /// client, or does not match the redirect_uri or PKCE verifier.
-    InvalidGrant,
-    /// The client may not use this grant type or response type.
-    UnauthorizedClient,
-    /// §5.2: the grant type is not supported by the server.
-    UnsupportedGrantType,
-    /// §4.1.2.1: the response type is not supported by the server.
-    UnsupportedResponseType,
-    /// The requested scope is invalid, unknown, malformed, or exceeds what was granted.
-    InvalidScope,
-    /// §4.1.2.1: the resource owner or the server denied the request.
-    AccessDenied,
-    /// An unexpected condition; the cause is logged, never sent.
-    ServerError,
-    /// The server is overloaded or under maintenance.
-    TemporarilyUnavailable,
-    // OpenID Connect Core §3.1.2.6 (authentication error responses).
-    /// `prompt=none` and the user is not logged in.
-    LoginRequired,
-    /// `prompt=none` and consent is needed.
-    ConsentRequired,
-    /// `prompt=none` and some other user interaction is needed.
-    InteractionRequired,
-    /// `prompt=none` and the user must choose an account.
-    AccountSelectionRequired,
-    /// The `request` parameter (request objects) is not supported.
-    RequestNotSupported,
-    /// The `request_uri` parameter is not supported.
-    RequestUriNotSupported,
-    /// The request object is invalid.
-    InvalidRequestObject,
-    // RFC 6750 §3.1 (bearer tokens at protected resources such as /userinfo).
-    /// The access token is expired, revoked, malformed or invalid.
-    InvalidToken,
-    /// The access token lacks a scope the resource needs.
-    InsufficientScope,
-    // RFC 7009 §2.2.1 (revocation).
-    /// The server cannot revoke this token type.
-    UnsupportedTokenType,
+mod rfc;
+
+pub use rfc::{ErrorCode, OAuthError};
+
+/// The error of every protocol call.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An RFC error response for the client (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1;
+    /// RFC 7009 §2.2.1; OIDC Core §3.1.2.6).
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    /// Something failed on our side.
+    #[error("internal failure")]
+    Internal(#[source] InternalError),
 }
 
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidRequest => "invalid_request",
-            ErrorCode::InvalidClient => "invalid_client",
-            ErrorCode::InvalidGrant => "invalid_grant",
-            ErrorCode::UnauthorizedClient => "unauthorized_client",
-            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
-            ErrorCode::UnsupportedResponseType => "unsupported_response_type",
-            ErrorCode::InvalidScope => "invalid_scope",
-            ErrorCode::AccessDenied => "access_denied",
-            ErrorCode::ServerError => "server_error",
-            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
-            ErrorCode::LoginRequired => "login_required",
-            ErrorCode::ConsentRequired => "consent_required",
-            ErrorCode::InteractionRequired => "interaction_required",
-            ErrorCode::AccountSelectionRequired => "account_selection_required",
-            ErrorCode::RequestNotSupported => "request_not_supported",
-            ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
-            ErrorCode::InvalidRequestObject => "invalid_request_object",
-            ErrorCode::InvalidToken => "invalid_token",
-            ErrorCode::InsufficientScope => "insufficient_scope",
-            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
-        }
+/// A failure on our side, by where it happened. `Display` names the step; the cause is the
+/// `source()`, so a log line can print the whole chain.
+#[derive(Debug, thiserror::Error)]
+pub enum InternalError {
+    #[error("storage failed")]
+    Store(#[source] StoreError),
+    #[error("signing a token failed")]
+    Sign(#[source] JwtError),
+    #[error("a pending authorization request could not be serialized")]
+    Encode(#[source] serde_json::Error),
+}
+
+impl Error {
+    /// The database could not be reached: the client may retry shortly (503).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Internal(InternalError::Store(e)) if e.is_unavailable())
     }
 }
 
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl From<InternalError> for Error {
+    fn from(e: InternalError) -> Self {
+        Error::Internal(e)
     }
 }
 
-/// An OAuth error: a code and a human-readable description for the client developer.
-/// For `server_error` the description is the internal cause: it is logged, not sent.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {description}")]
-pub struct OAuthError {
-    pub code: ErrorCode,
-    pub description: Cow<'static, str>,
-}
-
-macro_rules! constructors {
-    ($($name:ident => $code:ident),* $(,)?) => {
-        impl OAuthError {
-            $(
-                pub fn $name(description: impl Into<Cow<'static, str>>) -> Self {
-                    Self::new(ErrorCode::$code, description)
-                }
-            )*
-        }
-    };
-}
-
-constructors! {
-    invalid_request => InvalidRequest,
-    invalid_client => InvalidClient,
-    invalid_grant => InvalidGrant,
-    unauthorized_client => UnauthorizedClient,
-    unsupported_grant_type => UnsupportedGrantType,
-    unsupported_response_type => UnsupportedResponseType,
-    invalid_scope => InvalidScope,
-    access_denied => AccessDenied,
-    server_error => ServerError,
-    temporarily_unavailable => TemporarilyUnavailable,
-    login_required => LoginRequired,
-    consent_required => ConsentRequired,
-    interaction_required => InteractionRequired,
-    account_selection_required => AccountSelectionRequired,
-    request_not_supported => RequestNotSupported,
-    request_uri_not_supported => RequestUriNotSupported,
-    invalid_request_object => InvalidRequestObject,
-    invalid_token => InvalidToken,
-    insufficient_scope => InsufficientScope,
-    unsupported_token_type => UnsupportedTokenType,
-}
-
-impl OAuthError {
-    pub fn new(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
-        OAuthError {
-            code,
-            description: description.into(),
-        }
-    }
-
-    /// The description as it may be sent: RFC 6749 §5.2 limits `error_description` to
-    /// %x20-21 / %x23-5B / %x5D-7E, so anything else (quotes, backslashes, non-ASCII, control
-    /// characters from echoed input) becomes '?'. This also keeps it safe inside a
-    /// quoted-string of a `WWW-Authenticate` header. Empty for `server_error`, whose
-    /// description is an internal cause.
-    pub fn public_description(&self) -> Cow<'_, str> {
-        if self.code == ErrorCode::ServerError {
-            return Cow::Borrowed("");
-        }
-        let allowed = |c: char| matches!(c, '\x20'..='\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e');
-        if self.description.chars().all(allowed) {
-            Cow::Borrowed(&self.description)
-        } else {
-            Cow::Owned(
-                self.description
-                    .chars()
-                    .map(|c| if allowed(c) { c } else { '?' })
-                    .collect(),
-            )
-        }
-    }
-}
-
-/// The JSON body of an error response (RFC 6749 §5.2):
-/// `{"error": "...", "error_description": "..."}`, the description omitted when empty.
-impl Serialize for OAuthError {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let description = self.public_description();
-        let fields = if description.is_empty() { 1 } else { 2 };
-        let mut s = serializer.serialize_struct("OAuthError", fields)?;
-        s.serialize_field("error", self.code.as_str())?;
-        if description.is_empty() {
-            s.skip_field("error_description")?;
-        } else {
-            s.serialize_field("error_description", &description)?;
-        }
-        s.end()
-    }
-}
-
-/// Storage failures: an unreachable database is `temporarily_unavailable` (RFC 6749 §5.2,
-/// §4.1.2.1: the client may retry; answered 503 with Retry-After), whose cause goes to the
-/// log here because the description is sent; anything else is `server_error`, the cause kept
-/// in the description for the log only.
-impl From<StoreError> for OAuthError {
+impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
-        if e.is_unavailable() {
-            log::warn!("database unavailable: {e}");
-            OAuthError::temporarily_unavailable(UNAVAILABLE)
-        } else {
-            OAuthError::server_error(e.to_string())
-        }
+        Error::Internal(InternalError::Store(e))
     }
 }
 
-/// The description sent while the database is unreachable.
-pub const UNAVAILABLE: &str = "the service is temporarily unavailable, retry shortly";
+impl From<StoreError> for InternalError {
+    fn from(e: StoreError) -> Self {
+        InternalError::Store(e)
+    }
+}
 
 #[cfg(test)]
 mod tests {
+    use std::error::Error as _;
+
     use super::*;
 
-    #[test]
-    fn serializes_as_rfc6749_error_json() {
-        let e = OAuthError::invalid_request("missing parameter: code");
-        assert_eq!(
-            serde_json::to_value(&e).unwrap(),
-            serde_json::json!({"error": "invalid_request", "error_description": "missing parameter: code"})
-        );
-        let e = OAuthError::invalid_grant(String::from("bad \"code\"\n\\é"));
-        assert_eq!(
-            serde_json::to_value(&e).unwrap()["error_description"],
-            "bad ?code????"
-        );
-        let e = OAuthError::new(ErrorCode::AccessDenied, "");
-        assert_eq!(
-            serde_json::to_string(&e).unwrap(),
-            r#"{"error":"access_denied"}"#
-        );
-    }
-
-    #[test]
-    fn server_error_keeps_its_cause_out_of_the_body() {
-        let e = OAuthError::server_error("connection refused to db.internal:5432");
-        assert_eq!(
-            serde_json::to_string(&e).unwrap(),
-            r#"{"error":"server_error"}"#
-        );
-        assert!(
-            e.to_string().contains("db.internal"),
-            "the log line keeps it"
-        );
-    }
-
-    #[test]
-    fn an_unreachable_database_is_temporarily_unavailable_without_its_cause() {
-        let lost = StoreError::Database(diesel::result::Error::DatabaseError(
+    fn lost() -> StoreError {
+        StoreError::Database(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::ClosedConnection,
             Box::new("server closed the connection to db.internal".to_string()),
-        ));
-        let e = OAuthError::from(lost);
-        assert_eq!(e.code, ErrorCode::TemporarilyUnavailable);
-        assert!(!e.description.contains("db.internal"));
-        let other = StoreError::Database(diesel::result::Error::NotFound);
-        assert_eq!(OAuthError::from(other).code, ErrorCode::ServerError);
+        ))
     }
 
     #[test]
-    fn codes_are_the_spec_names() {
-        let all = [
-            (OAuthError::invalid_request(""), "invalid_request"),
-            (OAuthError::invalid_client(""), "invalid_client"),
-            (OAuthError::invalid_grant(""), "invalid_grant"),
-            (OAuthError::unauthorized_client(""), "unauthorized_client"),
-            (
-                OAuthError::unsupported_grant_type(""),
-                "unsupported_grant_type",
-            ),
-            (
-                OAuthError::unsupported_response_type(""),
-                "unsupported_response_type",
-            ),
-            (OAuthError::invalid_scope(""), "invalid_scope"),
-            (OAuthError::access_denied(""), "access_denied"),
-            (OAuthError::server_error(""), "server_error"),
-            (
-                OAuthError::temporarily_unavailable(""),
-                "temporarily_unavailable",
-            ),
-            (OAuthError::login_required(""), "login_required"),
-            (OAuthError::consent_required(""), "consent_required"),
-            (OAuthError::interaction_required(""), "interaction_required"),
-            (
-                OAuthError::account_selection_required(""),
-                "account_selection_required",
-            ),
-            (
-                OAuthError::request_not_supported(""),
-                "request_not_supported",
-            ),
-            (
-                OAuthError::request_uri_not_supported(""),
-                "request_uri_not_supported",
-            ),
-            (
-                OAuthError::invalid_request_object(""),
-                "invalid_request_object",
-            ),
-            (OAuthError::invalid_token(""), "invalid_token"),
-            (OAuthError::insufficient_scope(""), "insufficient_scope"),
-            (
-                OAuthError::unsupported_token_type(""),
-                "unsupported_token_type",
-            ),
-        ];
-        for (e, name) in all {
-            assert_eq!(e.code.as_str(), name);
-            assert_eq!(serde_json::to_value(&e).unwrap()["error"], name);
-        }
+    fn an_unreachable_database_is_unavailable_and_keeps_its_cause() {
+        let e = Error::from(lost());
+        assert!(e.is_unavailable());
+        let cause = e.source().and_then(|s| s.source()).map(|s| s.to_string());
+        assert!(cause.is_some_and(|c| c.contains("db.internal")), "{e:?}");
+        let other = Error::from(StoreError::Database(diesel::result::Error::NotFound));
+        assert!(!other.is_unavailable());
+        assert!(!Error::from(OAuthError::invalid_grant("x")).is_unavailable());
     }
 }

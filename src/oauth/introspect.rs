@@ -1,122 +1,177 @@
 //! Token introspection (RFC 7662). Only an authenticated confidential client may ask, and it
 //! learns only about its own tokens: anything else — another client's token, a revoked,
 //! expired, unknown or malformed one — is `{"active": false}` and nothing more (§2.2).
+//!
+//! `find` reads what the key set and the store know of the token; `decide` says what the
+//! client is told.
 use serde_json::{json, Map, Value};
 
-use super::client_auth;
 use super::revoke::TokenParams;
-use super::OAuthError;
-use crate::domain::SecretToken;
-use crate::state::AppState;
+use super::{client_auth, issue, Error, OAuthError, Provider};
+use crate::domain::{ClientId, SecretToken};
+use crate::store::refresh_tokens::{self, RefreshToken};
 use crate::store::tokens::{self, AccessTokenStatus};
-use crate::store::{refresh_tokens, users, StoreError};
+use crate::store::{users, DbConn, StoreError};
 
+/// What is known of the presented token.
+#[derive(Clone, Debug)]
+pub enum Found {
+    /// Nothing of ours: malformed, forged, expired, unknown, or no longer alive.
+    Nothing,
+    /// An access token whose signature, issuer, audience, type and expiry verified, and what
+    /// the store says of its `jti` (`None`: it has none).
+    Access {
+        claims: Map<String, Value>,
+        status: Option<AccessTokenStatus>,
+    },
+    /// A live refresh token (unused, unexpired, its grant standing), and whether its user is
+    /// still an enabled account.
+    Refresh {
+        token: RefreshToken,
+        user_enabled: bool,
+    },
+}
+
+/// The answer (RFC 7662 §2.2).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Introspection {
+    Inactive,
+    /// `active: true` with the token's details.
+    Active(Map<String, Value>),
+}
+
+impl Introspection {
+    pub fn into_json(self) -> Value {
+        match self {
+            Introspection::Inactive => json!({"active": false}),
+            Introspection::Active(details) => Value::Object(details),
+        }
+    }
+}
+
+/// POST /introspect.
 pub fn handle(
-    state: &AppState,
+    provider: &Provider<'_>,
+    conn: &mut DbConn,
     authorization: Option<&str>,
     form: &TokenParams,
     now: i64,
-) -> Result<Value, OAuthError> {
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
+) -> Result<Value, Error> {
     let client = client_auth::authenticate_request(
-        &mut conn,
+        conn,
         authorization,
         form.client_id.as_deref(),
         form.client_secret.as_deref(),
     )?;
     if client.client_type.is_public() {
-        return Err(OAuthError::invalid_client(
-            "introspection needs a confidential client",
-        ));
+        return Err(OAuthError::invalid_client("introspection needs a confidential client").into());
     }
     let Some(token) = form.token.as_deref().filter(|t| !t.is_empty()) else {
-        return Err(OAuthError::invalid_request("token is required"));
+        return Err(OAuthError::invalid_request("token is required").into());
     };
-    let client_id = client.client_id.as_str();
-    // The hint only orders the search (§2.1); a JWT is an access token, anything else may
-    // be a refresh token.
-    let claims = if token.contains('.') {
-        access_token(state, &mut conn, token, client_id, now)?
-    } else {
-        refresh_token(&mut conn, token, client_id, now)?
-    };
-    Ok(claims.map_or_else(|| json!({"active": false}), Value::Object))
+    let found = find(provider, conn, token, now)?;
+    Ok(decide(&client.client_id, found).into_json())
 }
 
-fn access_token(
-    state: &AppState,
-    conn: &mut crate::store::DbConn,
+/// What the key set and the store know of `token`. The hint only orders the search (§2.1):
+/// a JWT is an access token, anything else may be a refresh token.
+fn find(
+    provider: &Provider<'_>,
+    conn: &mut DbConn,
     token: &str,
-    client_id: &str,
     now: i64,
-) -> Result<Option<Map<String, Value>>, StoreError> {
-    let validation = super::issue::access_token_validation(state);
-    let Ok(claims) = state.keys.current().verify(token, &validation, now) else {
-        return Ok(None);
-    };
-    if claims.get("client_id").and_then(Value::as_str) != Some(client_id) {
-        return Ok(None);
+) -> Result<Found, StoreError> {
+    if token.contains('.') {
+        let validation = issue::access_token_validation(provider);
+        let Ok(claims) = provider.keys.verify(token, &validation, now) else {
+            return Ok(Found::Nothing);
+        };
+        let status = match claims.get("jti").and_then(Value::as_str) {
+            Some(jti) => Some(tokens::access_token_status(conn, jti)?),
+            None => None,
+        };
+        return Ok(Found::Access { claims, status });
     }
-    let Some(jti) = claims.get("jti").and_then(Value::as_str) else {
-        return Ok(None);
+    let Some(secret) = SecretToken::from_presented(token) else {
+        return Ok(Found::Nothing);
     };
-    match tokens::access_token_status(conn, jti)? {
-        AccessTokenStatus::Revoked => return Ok(None),
-        // A user's token is always recorded; a client_credentials token is recorded only
-        // when revoked.
-        AccessTokenStatus::Unknown
-            if claims.get("sub").and_then(Value::as_str) != Some(client_id) =>
-        {
-            return Ok(None)
+    let Some(token) = refresh_tokens::find_live_refresh_token(conn, &secret.hash(), now)? else {
+        return Ok(Found::Nothing);
+    };
+    let user_enabled = users::find_by_id(conn, &token.user_id)?.is_some_and(|u| !u.disabled);
+    Ok(Found::Refresh {
+        token,
+        user_enabled,
+    })
+}
+
+/// The introspection decision: what `client_id` is told about what was found.
+pub fn decide(client_id: &ClientId, found: Found) -> Introspection {
+    match found {
+        Found::Nothing => Introspection::Inactive,
+        Found::Access { claims, status } => access_token(client_id, &claims, status),
+        Found::Refresh {
+            token,
+            user_enabled,
+        } => refresh_token(client_id, token, user_enabled),
+    }
+}
+
+/// The claims an active access token's answer repeats (§2.2).
+const ACCESS_TOKEN_DETAILS: [&str; 8] = [
+    "scope",
+    "client_id",
+    "sub",
+    "exp",
+    "iat",
+    "iss",
+    "aud",
+    "jti",
+];
+
+fn access_token(
+    client_id: &ClientId,
+    claims: &Map<String, Value>,
+    status: Option<AccessTokenStatus>,
+) -> Introspection {
+    let claim = |name: &str| claims.get(name).and_then(Value::as_str);
+    if claim("client_id") != Some(client_id.as_str()) {
+        return Introspection::Inactive;
+    }
+    match status {
+        None | Some(AccessTokenStatus::Revoked) => return Introspection::Inactive,
+        // A user's token is always recorded; a client_credentials token (whose subject is
+        // the client) only when it is revoked.
+        Some(AccessTokenStatus::Unknown) if claim("sub") != Some(client_id.as_str()) => {
+            return Introspection::Inactive
         }
-        AccessTokenStatus::Active { .. } | AccessTokenStatus::Unknown => {}
+        Some(AccessTokenStatus::Active { .. } | AccessTokenStatus::Unknown) => {}
     }
     let mut out = Map::new();
     out.insert("active".into(), true.into());
-    for name in [
-        "scope",
-        "client_id",
-        "sub",
-        "exp",
-        "iat",
-        "iss",
-        "aud",
-        "jti",
-    ] {
+    for name in ACCESS_TOKEN_DETAILS {
         if let Some(v) = claims.get(name) {
             out.insert(name.into(), v.clone());
         }
     }
     out.insert("token_type".into(), "Bearer".into());
-    Ok(Some(out))
+    Introspection::Active(out)
 }
 
-fn refresh_token(
-    conn: &mut crate::store::DbConn,
-    token: &str,
-    client_id: &str,
-    now: i64,
-) -> Result<Option<Map<String, Value>>, StoreError> {
-    let Some(secret) = SecretToken::from_presented(token) else {
-        return Ok(None);
-    };
-    let Some(stored) = refresh_tokens::find_live_refresh_token(conn, &secret.hash(), now)? else {
-        return Ok(None);
-    };
-    if stored.client_id.as_str() != client_id {
-        return Ok(None);
-    }
-    let live_user = users::find_by_id(conn, &stored.user_id)?.is_some_and(|u| !u.disabled);
-    if !live_user {
-        return Ok(None);
+fn refresh_token(client_id: &ClientId, token: RefreshToken, user_enabled: bool) -> Introspection {
+    if token.client_id != *client_id || !user_enabled {
+        return Introspection::Inactive;
     }
     let mut out = Map::new();
     out.insert("active".into(), true.into());
-    out.insert("scope".into(), stored.scope.to_string().into());
-    out.insert("client_id".into(), stored.client_id.as_str().into());
-    out.insert("sub".into(), stored.user_id.into());
-    out.insert("exp".into(), stored.expires_at.into());
-    out.insert("iat".into(), stored.created_at.into());
+    out.insert("scope".into(), token.scope.to_string().into());
+    out.insert("client_id".into(), token.client_id.as_str().into());
+    out.insert("sub".into(), token.user_id.into());
+    out.insert("exp".into(), token.expires_at.into());
+    out.insert("iat".into(), token.created_at.into());
     out.insert("token_type".into(), "refresh_token".into());
-    Ok(Some(out))
+    Introspection::Active(out)
 }
+
+#[cfg(test)]
+mod tests;

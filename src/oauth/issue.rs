@@ -4,10 +4,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use super::OAuthError;
+use super::error::InternalError;
+use super::provider::Provider;
 use crate::crypto::jwt::Validation;
 use crate::domain::{random_id, SigningAlg};
-use crate::state::AppState;
 
 /// A signed access token and what was put in it.
 pub struct AccessToken {
@@ -25,9 +25,10 @@ pub struct AccessTokenClaims<'a> {
     pub auth_time: Option<i64>,
 }
 
-/// The audience of access tokens: Ferrid's own resource endpoints (/userinfo).
-pub fn access_token_audience(state: &AppState) -> &str {
-    &state.issuer
+/// The audience of access tokens: Ferrid's own resource endpoints (/userinfo), named by the
+/// issuer.
+pub fn access_token_audience<'a>(provider: &Provider<'a>) -> &'a str {
+    provider.issuer
 }
 
 /// JWT time checks allow this much clock difference, in seconds.
@@ -35,10 +36,10 @@ pub const LEEWAY: i64 = 30;
 
 /// How an access token of ours is checked: our issuer and audience, `typ: at+jwt`
 /// (RFC 9068 §4, so an ID token cannot pass as an access token).
-pub fn access_token_validation(state: &AppState) -> Validation<'_> {
+pub fn access_token_validation<'a>(provider: &Provider<'a>) -> Validation<'a> {
     Validation {
-        issuer: &state.issuer,
-        audience: Some(access_token_audience(state)),
+        issuer: provider.issuer,
+        audience: Some(access_token_audience(provider)),
         typ: Some("at+jwt"),
         leeway_secs: LEEWAY,
     }
@@ -47,16 +48,16 @@ pub fn access_token_validation(state: &AppState) -> Validation<'_> {
 /// RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti, plus scope and auth_time;
 /// header `typ: at+jwt` (§2.1) so it cannot be confused with an ID token.
 pub fn access_token(
-    state: &AppState,
+    provider: &Provider<'_>,
     claims: &AccessTokenClaims<'_>,
     now: i64,
-) -> Result<AccessToken, OAuthError> {
+) -> Result<AccessToken, InternalError> {
     let jti = random_id();
-    let expires_at = now + state.settings.tokens.access_token_lifetime;
+    let expires_at = now + provider.tokens.access_token_lifetime;
     let mut c = Map::new();
-    c.insert("iss".into(), state.issuer.clone().into());
+    c.insert("iss".into(), provider.issuer.into());
     c.insert("sub".into(), claims.subject.into());
-    c.insert("aud".into(), access_token_audience(state).into());
+    c.insert("aud".into(), access_token_audience(provider).into());
     c.insert("client_id".into(), claims.client_id.into());
     c.insert("scope".into(), claims.scope.into());
     c.insert("jti".into(), jti.clone().into());
@@ -65,7 +66,7 @@ pub fn access_token(
     if let Some(auth_time) = claims.auth_time {
         c.insert("auth_time".into(), auth_time.into());
     }
-    let jwt = sign(state, state.settings.signing_alg(), "at+jwt", &c)?;
+    let jwt = sign(provider, provider.tokens.access_token_alg, "at+jwt", &c)?;
     Ok(AccessToken {
         jwt,
         jti,
@@ -87,12 +88,12 @@ pub struct IdTokenClaims<'a> {
 }
 
 pub fn id_token(
-    state: &AppState,
+    provider: &Provider<'_>,
     claims: IdTokenClaims<'_>,
     now: i64,
-) -> Result<String, OAuthError> {
+) -> Result<String, InternalError> {
     let mut c = claims.user_claims;
-    c.insert("iss".into(), state.issuer.clone().into());
+    c.insert("iss".into(), provider.issuer.into());
     c.insert("sub".into(), claims.subject.into());
     c.insert("aud".into(), claims.client_id.into());
     // azp: the party the token was issued to (§2); equal to the single audience.
@@ -100,7 +101,7 @@ pub fn id_token(
     c.insert("iat".into(), now.into());
     c.insert(
         "exp".into(),
-        (now + state.settings.tokens.id_token_lifetime).into(),
+        (now + provider.tokens.id_token_lifetime).into(),
     );
     c.insert("auth_time".into(), claims.auth_time.into());
     if let Some(nonce) = claims.nonce {
@@ -109,7 +110,7 @@ pub fn id_token(
     if let Some(token) = claims.access_token {
         c.insert("at_hash".into(), at_hash(token).into());
     }
-    sign(state, claims.alg, ID_TOKEN_TYP, &c)
+    sign(provider, claims.alg, ID_TOKEN_TYP, &c)
 }
 
 /// What an `id_token_hint` tells: the user, and the client the ID token was issued to.
@@ -119,19 +120,37 @@ pub struct IdTokenHint {
     pub aud: String,
 }
 
+/// An `id_token_hint` parameter, as checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hint {
+    /// None given (an empty value counts as none).
+    Absent,
+    /// Not an ID token of ours (forged, an access token, signed by an unknown key).
+    Invalid,
+    Valid(IdTokenHint),
+}
+
+/// Checks an `id_token_hint` parameter (see [`verify_id_token_hint`]).
+pub fn check_hint(provider: &Provider<'_>, raw: Option<&str>, now: i64) -> Hint {
+    match raw.filter(|h| !h.is_empty()) {
+        None => Hint::Absent,
+        Some(raw) => verify_id_token_hint(provider, raw, now).map_or(Hint::Invalid, Hint::Valid),
+    }
+}
+
 /// Verifies an `id_token_hint` (OIDC Core §3.1.2.1; RP-Initiated Logout 1.0 §2): an ID token
 /// we signed, by a key we publish. An access token is not one: ours carry `typ: at+jwt`
 /// (RFC 9068 §2.1) and ID tokens `typ: JWT`, and the header is checked. Expiry is ignored,
 /// as both specs allow: the RP "SHOULD" send the hint even when it has expired. The caller
 /// checks `aud` against what the endpoint expects. `None` for anything else.
-pub fn verify_id_token_hint(state: &AppState, hint: &str, now: i64) -> Option<IdTokenHint> {
+pub fn verify_id_token_hint(provider: &Provider<'_>, hint: &str, now: i64) -> Option<IdTokenHint> {
     let validation = Validation {
-        issuer: &state.issuer,
+        issuer: provider.issuer,
         audience: None,
         typ: Some(ID_TOKEN_TYP),
         leeway_secs: 100 * 365 * 86400,
     };
-    let claims = state.keys.current().verify(hint, &validation, now).ok()?;
+    let claims = provider.keys.verify(hint, &validation, now).ok()?;
     let sub = claims.get("sub")?.as_str()?.to_string();
     // We issue ID tokens to one audience; anything else is not ours.
     let aud = match claims.get("aud")? {
@@ -153,16 +172,15 @@ pub fn at_hash(access_token: &str) -> String {
 }
 
 fn sign(
-    state: &AppState,
+    provider: &Provider<'_>,
     alg: SigningAlg,
     typ: &str,
     claims: &Map<String, Value>,
-) -> Result<String, OAuthError> {
-    state
+) -> Result<String, InternalError> {
+    provider
         .keys
-        .current()
         .sign(alg, typ, claims)
-        .map_err(|e| OAuthError::server_error(format!("signing failed: {e}")))
+        .map_err(InternalError::Sign)
 }
 
 #[cfg(test)]

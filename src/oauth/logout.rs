@@ -11,12 +11,11 @@
 use serde::Deserialize;
 
 use super::authorize::append_query;
-use super::issue::{self, IdTokenHint};
-use super::OAuthError;
+use super::issue::{self, Hint};
+use super::{Error, Provider};
 use crate::domain::ClientId;
-use crate::state::AppState;
 use crate::store::clients::{self, Client};
-use crate::store::StoreError;
+use crate::store::DbConn;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct LogoutParams {
@@ -62,39 +61,27 @@ pub enum Decision {
     Invalid(&'static str),
 }
 
-/// The `id_token_hint` as checked.
-#[derive(Debug)]
-pub enum Hint {
-    Absent,
-    /// Not an ID token of ours (forged, an access token, signed by an unknown key).
-    Invalid,
-    Valid(IdTokenHint),
-}
-
+/// /logout: checks the hint, reads the client it (or `client_id`) names, and decides.
 /// `session_user`: the user of the browser's session, if any. `confirmed`: the user
 /// confirmed on our page (the form's CSRF token was checked by the caller).
-pub fn decide(
-    state: &AppState,
+pub fn handle(
+    provider: &Provider<'_>,
+    conn: &mut DbConn,
     params: &LogoutParams,
     session_user: Option<&str>,
     confirmed: bool,
     now: i64,
-) -> Result<Decision, OAuthError> {
-    let hint = match params.id_token_hint.as_deref().filter(|h| !h.is_empty()) {
-        None => Hint::Absent,
-        Some(raw) => {
-            issue::verify_id_token_hint(state, raw, now).map_or(Hint::Invalid, Hint::Valid)
-        }
-    };
+) -> Result<Decision, Error> {
+    let hint = issue::check_hint(provider, params.id_token_hint.as_deref(), now);
     let client_id = match &hint {
         Hint::Valid(h) => Some(h.aud.as_str()),
         _ => params.client_id.as_deref().filter(|c| !c.is_empty()),
     };
-    let client = match client_id {
-        Some(id) => find_client(state, id)?,
-        None => None,
+    let client = match client_id.map(ClientId::parse) {
+        Some(Ok(id)) => clients::find(conn, &id)?,
+        Some(Err(_)) | None => None,
     };
-    Ok(choose(
+    Ok(decide(
         params,
         &hint,
         client.as_ref(),
@@ -103,8 +90,8 @@ pub fn decide(
     ))
 }
 
-/// The decision, given the checked hint and the client it (or `client_id`) names.
-pub fn choose(
+/// The logout decision, given the checked hint and the client it (or `client_id`) names.
+pub fn decide(
     params: &LogoutParams,
     hint: &Hint,
     client: Option<&Client>,
@@ -152,14 +139,6 @@ pub fn choose(
     }
 }
 
-fn find_client(state: &AppState, id: &str) -> Result<Option<Client>, OAuthError> {
-    let Ok(id) = ClientId::parse(id) else {
-        return Ok(None);
-    };
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
-    Ok(clients::find(&mut conn, &id)?)
-}
-
 /// Exact match against the client's registered post-logout URIs (§3).
 fn registered(client: Option<&Client>, uri: &str) -> Option<String> {
     client?
@@ -172,6 +151,7 @@ fn registered(client: Option<&Client>, uri: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oauth::issue::IdTokenHint;
     use crate::oauth::registration::{build_client, NewClientRequest};
 
     const BYE: &str = "https://rp.example/bye";
@@ -193,87 +173,80 @@ mod tests {
         })
     }
 
+    /// What a decision comes to, for the table.
+    fn outcome(d: &Decision) -> &'static str {
+        match d {
+            Decision::LogOut { redirect: Some(_) } => "log out, redirect",
+            Decision::LogOut { redirect: None } => "log out, our page",
+            Decision::Confirm { .. } => "confirm",
+            Decision::Invalid(_) => "error page",
+        }
+    }
+
     #[test]
-    fn logout_decisions() {
+    fn the_logout_decision() {
         let c = client();
         let id = c.client_id.as_str().to_string();
-        let params = |client_id: Option<&str>| LogoutParams {
+        let params = |client_id: Option<&str>, uri: &str| LogoutParams {
             client_id: client_id.map(str::to_string),
+            post_logout_redirect_uri: Some(uri.into()),
+            state: Some("s".into()),
+            ..Default::default()
+        };
+        let (ours, theirs) = (Some(id.as_str()), Some("other"));
+        let evil = "https://evil.example/";
+        let (hint_u, hint_v, hint_gone) = (valid("u", &id), valid("v", &id), valid("u", "gone"));
+        // (case, params, hint, client read, session user, confirmed on our page, outcome)
+        type Case<'a> = (
+            &'a str,
+            LogoutParams,
+            &'a Hint,
+            Option<&'a Client>,
+            Option<&'a str>,
+            bool,
+            &'a str,
+        );
+        #[rustfmt::skip]
+        let cases: Vec<Case<'_>> = vec![
+            ("RP-Initiated Logout §2 a valid hint for the session's user: at once", params(None, BYE), &hint_u, Some(&c), Some("u"), false, "log out, redirect"),
+            ("§2 ... with the matching client_id", params(ours, BYE), &hint_u, Some(&c), Some("u"), false, "log out, redirect"),
+            ("§2 client_id names another client than the hint's audience", params(theirs, BYE), &hint_u, Some(&c), Some("u"), false, "error page"),
+            ("§4 a hint that is no ID token of ours is refused, not ignored", params(ours, BYE), &Hint::Invalid, Some(&c), Some("u"), false, "error page"),
+            ("§2 the hint's audience is no registered client", params(None, BYE), &hint_gone, None, Some("u"), false, "error page"),
+            ("§2 no hint: the user is asked", params(ours, BYE), &Hint::Absent, Some(&c), Some("u"), false, "confirm"),
+            ("§2 a hint for another user than the session's: asked", params(None, BYE), &hint_v, Some(&c), Some("u"), false, "confirm"),
+            ("§2 confirmed on our page", params(ours, BYE), &Hint::Absent, Some(&c), Some("u"), true, "log out, redirect"),
+            ("§2 nobody logged in: nothing to protect", params(ours, BYE), &Hint::Absent, Some(&c), None, false, "log out, redirect"),
+            ("§3 an unregistered post_logout_redirect_uri is never a redirect", params(ours, evil), &Hint::Absent, Some(&c), Some("u"), true, "log out, our page"),
+            ("§3 no client named: no redirect", params(None, BYE), &Hint::Absent, None, None, false, "log out, our page"),
+        ];
+        for (case, params, hint, client, session, confirmed, expected) in cases {
+            let decision = decide(&params, hint, client, session, confirmed);
+            assert_eq!(outcome(&decision), expected, "{case}: {decision:?}");
+        }
+    }
+
+    #[test]
+    fn the_redirect_carries_state_and_the_confirmation_only_a_registered_uri() {
+        let c = client();
+        let params = LogoutParams {
             post_logout_redirect_uri: Some(BYE.into()),
             state: Some("s".into()),
             ..Default::default()
         };
-        let out = Decision::LogOut {
-            redirect: Some(format!("{BYE}?state=s")),
-        };
-        let is_confirm = |d: &Decision| matches!(d, Decision::Confirm { .. });
-        // §2: a valid hint for the session's user logs out at once and redirects.
-        assert_eq!(
-            choose(&params(None), &valid("u", &id), Some(&c), Some("u"), false),
-            out
-        );
-        // ... and with a matching client_id.
-        assert_eq!(
-            choose(
-                &params(Some(&id)),
-                &valid("u", &id),
-                Some(&c),
-                Some("u"),
-                false
-            ),
-            out
-        );
-        // §2: a client_id naming another client than the hint's audience is refused.
-        let d = choose(
-            &params(Some("other")),
-            &valid("u", &id),
-            Some(&c),
-            Some("u"),
-            false,
-        );
-        assert!(matches!(d, Decision::Invalid(_)), "{d:?}");
-        // A hint that is no ID token of ours (an access token) is refused, not ignored.
-        let d = choose(
-            &params(Some(&id)),
-            &Hint::Invalid,
-            Some(&c),
-            Some("u"),
-            false,
-        );
-        assert!(matches!(d, Decision::Invalid(_)), "{d:?}");
-        // A hint whose audience is no registered client.
-        let d = choose(&params(None), &valid("u", "gone"), None, Some("u"), false);
-        assert!(matches!(d, Decision::Invalid(_)), "{d:?}");
-        // No hint (GET or an RP's POST): the user confirms first.
-        assert!(is_confirm(&choose(
-            &params(Some(&id)),
-            &Hint::Absent,
-            Some(&c),
-            Some("u"),
-            false
-        )));
-        // A hint for another user than the session's: confirm too.
-        assert!(is_confirm(&choose(
-            &params(None),
-            &valid("v", &id),
-            Some(&c),
-            Some("u"),
-            false
-        )));
-        // Confirmed on our page, or nobody logged in: log out.
-        assert_eq!(
-            choose(&params(Some(&id)), &Hint::Absent, Some(&c), Some("u"), true),
-            out
-        );
-        assert_eq!(
-            choose(&params(Some(&id)), &Hint::Absent, Some(&c), None, false),
-            out
-        );
-        // §3: an unregistered URI is never a redirect.
-        let mut evil = params(Some(&id));
+        let hint = valid("u", c.client_id.as_str());
+        let d = decide(&params, &hint, Some(&c), Some("u"), false);
+        let redirect = Some(format!("{BYE}?state=s"));
+        assert_eq!(d, Decision::LogOut { redirect }, "§3: with state");
+        let mut evil = params.clone();
         evil.post_logout_redirect_uri = Some("https://evil.example/".into());
-        let d = choose(&evil, &Hint::Absent, Some(&c), Some("u"), true);
-        assert_eq!(d, Decision::LogOut { redirect: None });
+        match decide(&evil, &Hint::Absent, Some(&c), Some("u"), false) {
+            Decision::Confirm {
+                post_logout_redirect_uri,
+                ..
+            } => assert_eq!(post_logout_redirect_uri, None),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! The OAuth 2.0 / OpenID Connect protocol: synchronous functions over typed requests and
-//! `now`, one file per endpoint or concern. No actix types here; `web/` adapts HTTP to these
-//! calls and maps `error::OAuthError` to responses in one place (`web::oauth_error`).
+//! `now`, one file per endpoint or concern. Each endpoint's decision is a pure function over
+//! the rows already read, the policy and `now`, table-tested beside it; thin functions around
+//! it read and write through `store/`. A call takes what it uses: a connection the handler
+//! checked out, and the `Provider` (issuer, key set, token policy) when it signs, verifies or
+//! names the issuer. No actix types and no application state here; `web/` adapts HTTP to
+//! these calls and maps `Error` to responses in one place (`web::oauth_error`).
 pub mod authorize;
 pub mod claims;
 pub mod client_auth;
@@ -10,12 +14,14 @@ pub mod error;
 pub mod introspect;
 pub mod issue;
 pub mod logout;
+pub mod provider;
 pub mod registration;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;
 
-pub use error::{ErrorCode, OAuthError};
+pub use error::{Error, ErrorCode, InternalError, OAuthError};
+pub use provider::{Provider, TokenPolicy};
 
 #[cfg(test)]
 pub(crate) mod test_support {

@@ -1,7 +1,7 @@
 //! Registering a client: raw values (from the CLI, later the admin console) become a
 //! `Client`, checked as a whole, and its secret is made. Used by `ferrid client add` and by
 //! the tests' fixtures, so both go through the same rules.
-use super::error::OAuthError;
+use super::error::{Error, OAuthError};
 use crate::domain::{
     ClientAuthMethod, ClientId, ClientType, GrantType, RedirectUri, ScopeSet, SecretToken,
     SigningAlg,
@@ -42,10 +42,10 @@ pub enum RegistrationError {
     Store(#[from] StoreError),
 }
 
-impl From<RegistrationError> for OAuthError {
+impl From<RegistrationError> for Error {
     fn from(e: RegistrationError) -> Self {
         match e {
-            RegistrationError::Invalid(m) => OAuthError::invalid_request(m),
+            RegistrationError::Invalid(m) => OAuthError::invalid_request(m).into(),
             RegistrationError::Store(e) => e.into(),
         }
     }

@@ -4,13 +4,13 @@ use serde::{Deserialize, Serialize};
 
 use super::claims::{self, Target};
 use super::client_auth;
+use super::error::InternalError;
 use super::issue::{self, IdTokenClaims};
-use super::OAuthError;
+use super::{Error, OAuthError, Provider};
 use crate::domain::{ClaimsRequest, GrantType, ScopeSet};
-use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::users::{Profile, User};
-use crate::store::StoreError;
+use crate::store::DbConn;
 
 mod authorization_code;
 mod client_credentials;
@@ -93,14 +93,14 @@ pub struct TokenResponse {
 
 /// POST /token. `authorization` is the Authorization header, if any.
 pub fn handle(
-    state: &AppState,
+    provider: &Provider<'_>,
+    conn: &mut DbConn,
     authorization: Option<&str>,
     form: &TokenForm,
     now: i64,
-) -> Result<TokenResponse, OAuthError> {
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
+) -> Result<TokenResponse, Error> {
     let client = client_auth::authenticate_request(
-        &mut conn,
+        conn,
         authorization,
         form.client_id.as_deref(),
         form.client_secret.as_deref(),
@@ -112,8 +112,8 @@ pub fn handle(
             redirect_uri,
             code_verifier,
         } => authorization_code::exchange(
-            state,
-            &mut conn,
+            provider,
+            conn,
             &client,
             &code,
             redirect_uri.as_deref(),
@@ -124,15 +124,15 @@ pub fn handle(
             refresh_token,
             scope,
         } => refresh_token::refresh(
-            state,
-            &mut conn,
+            provider,
+            conn,
             &client,
             &refresh_token,
             scope.as_deref(),
             now,
         ),
         Grant::ClientCredentials { scope } => {
-            client_credentials::issue(state, &client, scope.as_deref(), now)
+            client_credentials::issue(provider, &client, scope.as_deref(), now)
         }
     }
 }
@@ -144,6 +144,33 @@ pub fn handle(
 fn offers_refresh(client: &Client, scope: &ScopeSet) -> bool {
     client.allows_grant(GrantType::RefreshToken)
         && (scope.contains("offline_access") || !client.scopes.contains("offline_access"))
+}
+
+/// Why a user may no longer receive tokens from a grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    Disabled,
+    ConsentWithdrawn,
+}
+
+/// Whether the user may still receive tokens for `scope` from this client, when a code is
+/// redeemed or a refresh token exchanged: the account is enabled, and the consent the grant
+/// rests on still covers `scope` (RFC 9700 §4.14: withdrawing consent ends refresh too). A
+/// client registered to skip consent needs none; `consented` is what the user consented to
+/// for this client, if anything.
+fn still_authorized(
+    user: &User,
+    consented: Option<&ScopeSet>,
+    client: &Client,
+    scope: &ScopeSet,
+) -> Result<(), Refusal> {
+    if user.disabled {
+        return Err(Refusal::Disabled);
+    }
+    if !client.skip_consent && !consented.is_some_and(|c| scope.is_subset(c)) {
+        return Err(Refusal::ConsentWithdrawn);
+    }
+    Ok(())
 }
 
 /// What goes into an ID token at the token endpoint.
@@ -161,10 +188,10 @@ struct IdTokenInput<'a> {
 /// An ID token when the grant has the openid scope (OIDC Core §3.1.3.3), signed with the
 /// client's registered algorithm.
 fn id_token_for(
-    state: &AppState,
+    provider: &Provider<'_>,
     input: IdTokenInput<'_>,
     now: i64,
-) -> Result<Option<String>, OAuthError> {
+) -> Result<Option<String>, InternalError> {
     if !input.scope.contains("openid") {
         return Ok(None);
     }
@@ -177,7 +204,7 @@ fn id_token_for(
         Target::IdToken,
     );
     issue::id_token(
-        state,
+        provider,
         IdTokenClaims {
             subject: &input.user.id,
             client_id: input.client.client_id.as_str(),
@@ -190,4 +217,65 @@ fn id_token_for(
         now,
     )
     .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Email, Role};
+    use crate::oauth::registration::{build_client, NewClientRequest};
+
+    fn user(disabled: bool) -> User {
+        User {
+            id: "u".into(),
+            email: Email::parse("ann@example.com").unwrap(),
+            email_verified: true,
+            name: "Ann".into(),
+            role: Role::User,
+            disabled,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn client(skip_consent: bool) -> Client {
+        let request = NewClientRequest {
+            name: "RP".into(),
+            redirect_uris: vec!["https://rp.example/cb".into()],
+            skip_consent,
+            ..Default::default()
+        };
+        build_client(&request, 0).unwrap().0
+    }
+
+    fn scope(raw: &str) -> ScopeSet {
+        ScopeSet::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn who_may_still_receive_tokens() {
+        let (held, wider) = (scope("openid email"), scope("openid email phone"));
+        // (case, user disabled, client skips consent, consented scope, outcome)
+        type Case<'a> = (
+            &'a str,
+            bool,
+            bool,
+            Option<&'a ScopeSet>,
+            Result<(), Refusal>,
+        );
+        #[rustfmt::skip]
+        let cases: &[Case<'_>] = &[
+            ("RFC 6749 §4.1.3 / §6 consent covers the grant", false, false, Some(&wider), Ok(())),
+            ("RFC 6749 §4.1.3 consent equal to the grant", false, false, Some(&held), Ok(())),
+            ("RFC 9700 §4.14 consent withdrawn", false, false, None, Err(Refusal::ConsentWithdrawn)),
+            ("RFC 9700 §4.14 consent narrowed below the grant", false, false, Some(&scope("openid")), Err(Refusal::ConsentWithdrawn)),
+            ("OIDC Core §3.1.2.4 a first-party client needs no consent", false, true, None, Ok(())),
+            ("RFC 6749 §5.2 a disabled user's grant is invalid", true, false, Some(&held), Err(Refusal::Disabled)),
+            ("RFC 6749 §5.2 disabled, even for a first-party client", true, true, None, Err(Refusal::Disabled)),
+        ];
+        for (case, disabled, skip, consented, expected) in cases {
+            let outcome = still_authorized(&user(*disabled), *consented, &client(*skip), &held);
+            assert_eq!(outcome, *expected, "{case}");
+        }
+    }
 }

@@ -2,11 +2,10 @@
 use serde_json::{Map, Value};
 
 use super::claims::{self, Target};
-use super::OAuthError;
+use super::{issue, Error, OAuthError, Provider};
 use crate::domain::ScopeSet;
-use crate::state::AppState;
 use crate::store::tokens::{self, AccessTokenStatus};
-use crate::store::{clients, grants, users, StoreError};
+use crate::store::{clients, grants, users, DbConn};
 
 /// A verified, unrevoked user access token.
 pub struct VerifiedAccessToken {
@@ -17,36 +16,41 @@ pub struct VerifiedAccessToken {
 /// Checks an access token: signature against the key store (alg, kid, typ at+jwt, iss,
 /// aud, exp), then that neither it nor its grant was revoked.
 pub fn verify_access_token(
-    state: &AppState,
+    provider: &Provider<'_>,
+    conn: &mut DbConn,
     token: &str,
     now: i64,
-) -> Result<VerifiedAccessToken, OAuthError> {
+) -> Result<VerifiedAccessToken, Error> {
     let invalid = || OAuthError::invalid_token("the access token is invalid, expired or revoked");
-    let validation = super::issue::access_token_validation(state);
-    let claims = state
+    let validation = issue::access_token_validation(provider);
+    let claims = provider
         .keys
-        .current()
         .verify(token, &validation, now)
         .map_err(|_| invalid())?;
     let jti = claims
         .get("jti")
         .and_then(Value::as_str)
         .ok_or_else(invalid)?;
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
     let AccessTokenStatus::Active {
         grant_id: Some(grant_id),
-    } = tokens::access_token_status(&mut conn, jti)?
+    } = tokens::access_token_status(conn, jti)?
     else {
-        return Err(invalid());
+        return Err(invalid().into());
     };
-    let grant = grants::find_live_grant(&mut conn, &grant_id, now)?.ok_or_else(invalid)?;
+    let grant = grants::find_live_grant(conn, &grant_id, now)?.ok_or_else(invalid)?;
     Ok(VerifiedAccessToken { claims, grant })
 }
 
 /// The claims for the token's user: `sub` plus those of the granted scopes and the consented
-/// claims request, within the client's registered scopes (§5.3.2, §5.5). The token must carry the `openid` scope (else insufficient_scope).
-pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Value>, OAuthError> {
-    let verified = verify_access_token(state, token, now)?;
+/// claims request, within the client's registered scopes (§5.3.2, §5.5). The token must
+/// carry the `openid` scope (else insufficient_scope).
+pub fn handle(
+    provider: &Provider<'_>,
+    conn: &mut DbConn,
+    token: &str,
+    now: i64,
+) -> Result<Map<String, Value>, Error> {
+    let verified = verify_access_token(provider, conn, token, now)?;
     // The token's own scope: a refresh may have narrowed it below the grant's.
     let scope = verified
         .claims
@@ -55,17 +59,15 @@ pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Val
         .and_then(|s| ScopeSet::parse(s).ok())
         .unwrap_or_else(ScopeSet::empty);
     if !scope.contains("openid") {
-        return Err(OAuthError::insufficient_scope(
-            "the access token lacks the openid scope",
-        ));
+        return Err(
+            OAuthError::insufficient_scope("the access token lacks the openid scope").into(),
+        );
     }
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
-    let Some((user, profile)) = users::find_with_profile(&mut conn, &verified.grant.user_id)?
-    else {
-        return Err(OAuthError::invalid_token("the user no longer exists"));
+    let Some((user, profile)) = users::find_with_profile(conn, &verified.grant.user_id)? else {
+        return Err(OAuthError::invalid_token("the user no longer exists").into());
     };
     if user.disabled {
-        return Err(OAuthError::invalid_token("the user is disabled"));
+        return Err(OAuthError::invalid_token("the user is disabled").into());
     }
     let request = &verified.grant.claims;
     // Claims named in the request need the client's registration (OIDC Core §5.5); the
@@ -74,7 +76,7 @@ pub fn handle(state: &AppState, token: &str, now: i64) -> Result<Map<String, Val
     let client_scopes = if request.is_empty() {
         ScopeSet::empty()
     } else {
-        clients::find(&mut conn, &verified.grant.client_id)?
+        clients::find(conn, &verified.grant.client_id)?
             .map(|c| c.scopes)
             .unwrap_or_else(ScopeSet::empty)
     };

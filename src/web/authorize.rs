@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::client_ip;
 use super::csrf::{self, CsrfToken};
 use super::error::{html, see_other, PageError};
+use super::protocol;
 use super::session::{presented_secret, CurrentSession};
 use crate::domain::SecretToken;
 use crate::oauth::authorize::{
@@ -103,12 +104,11 @@ async fn run(
         binding: secret.hash(),
         ip: client_ip(&req),
     };
-    let outcome = {
-        let state = state.clone();
-        web::block(move || authorize::start(&state, params, session, origin, now))
-            .await?
-            .map_err(PageError::from)?
-    };
+    let outcome = protocol::call(&state, move |provider, conn| {
+        authorize::start(provider, conn, params, session, origin, now)
+    })
+    .await?
+    .map_err(PageError::from)?;
     let pending = outcome.is_pending();
     let mut response = respond(outcome, after_post)?;
     if pending {
@@ -154,9 +154,11 @@ pub async fn resume(
     let session = session_info(&req, session);
     let (browser, now) = (browser(&req), state.clock.now());
     let id = query.into_inner().request;
-    let outcome = web::block(move || authorize::resume(&state, &id, session, browser, now))
-        .await?
-        .map_err(PageError::from)?;
+    let outcome = protocol::call(&state, move |provider, conn| {
+        authorize::resume(provider.issuer, conn, &id, session, browser, now)
+    })
+    .await?
+    .map_err(PageError::from)?;
     respond(outcome, false)
 }
 
@@ -185,12 +187,11 @@ pub async fn show_consent(
     let info = session_info(&req, session);
     let (browser, now) = (browser(&req), state.clock.now());
     let id = query.into_inner().request;
-    let view = {
-        let state = state.clone();
-        web::block(move || authorize::consent_view(&state, &id, info, browser, now))
-            .await?
-            .map_err(PageError::from)?
-    };
+    let view = protocol::call(&state, move |_, conn| {
+        authorize::consent_view(conn, &id, info, browser, now)
+    })
+    .await?
+    .map_err(PageError::from)?;
     let view = match view {
         Ok(view) => view,
         Err(outcome) => return respond(outcome, false),
@@ -232,9 +233,10 @@ pub async fn submit_consent(
     let info = session_info(&req, session);
     let (browser, now) = (browser(&req), state.clock.now());
     let id = form.into_inner().request;
-    let outcome =
-        web::block(move || authorize::decide_consent(&state, &id, info, browser, allow, now))
-            .await?
-            .map_err(PageError::from)?;
+    let outcome = protocol::call(&state, move |provider, conn| {
+        authorize::submit_consent(provider.issuer, conn, &id, info, browser, allow, now)
+    })
+    .await?
+    .map_err(PageError::from)?;
     respond(outcome, true)
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod headers;
 pub mod oauth_error;
 pub mod pages;
+pub mod protocol;
 pub mod request_deadline;
 pub mod session;
 pub mod token;

@@ -1,10 +1,19 @@
-//! The one place OAuth errors become HTTP responses (RFC 6749 §5.2, RFC 6750 §3.1):
+//! The one place protocol errors become HTTP responses (RFC 6749 §5.2, RFC 6750 §3.1):
 //! a JSON body `{"error", "error_description"}`, never cached, with the status and
-//! `WWW-Authenticate` challenge each code calls for.
+//! `WWW-Authenticate` challenge each code calls for. An RFC error (`oauth::Error::OAuth`) is
+//! sent as it is; a failure on our side (`oauth::Error::Internal`, or a blocking task that
+//! died) becomes 503 `temporarily_unavailable` with Retry-After when the database is
+//! unreachable and 500 `server_error` otherwise, its cause chain logged and never sent.
+//! Pages that run protocol code (/authorize, /consent, /logout) get `PageError` instead
+//! (`From<oauth::Error> for PageError` below).
+use std::borrow::Cow;
+
+use actix_web::error::BlockingError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::oauth::{ErrorCode, OAuthError};
+use super::error::PageError;
+use crate::oauth::{self, ErrorCode, OAuthError};
 
 /// The realm named in `WWW-Authenticate` challenges.
 pub const REALM: &str = "ferrid";
@@ -14,59 +23,108 @@ pub const REALM: &str = "ferrid";
 /// short wait is enough.
 pub const RETRY_AFTER_UNAVAILABLE: u32 = 2;
 
-/// An `OAuthError` on its way out of a handler.
+/// The description sent while the database is unreachable.
+const UNAVAILABLE: &str = "the service is temporarily unavailable, retry shortly";
+
+/// A protocol endpoint's failure on its way out of a handler.
 #[derive(Debug, thiserror::Error)]
-#[error("{error}")]
-pub struct OAuthErrorResponse {
-    pub error: OAuthError,
+pub enum OAuthErrorResponse {
+    #[error(transparent)]
+    Protocol(#[from] oauth::Error),
+    /// The blocking task running the protocol call died (it panicked).
+    #[error("the blocking task failed")]
+    Blocking(#[from] BlockingError),
 }
 
 impl From<OAuthError> for OAuthErrorResponse {
     fn from(error: OAuthError) -> Self {
-        OAuthErrorResponse { error }
+        OAuthErrorResponse::Protocol(error.into())
     }
 }
 
-impl From<actix_web::error::BlockingError> for OAuthErrorResponse {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        OAuthError::server_error(format!("blocking task failed: {e}")).into()
+impl OAuthErrorResponse {
+    /// The RFC error the client is sent.
+    fn sent(&self) -> Cow<'_, OAuthError> {
+        match self {
+            OAuthErrorResponse::Protocol(oauth::Error::OAuth(error)) => Cow::Borrowed(error),
+            OAuthErrorResponse::Protocol(e) if e.is_unavailable() => Cow::Owned(OAuthError::new(
+                ErrorCode::TemporarilyUnavailable,
+                UNAVAILABLE,
+            )),
+            OAuthErrorResponse::Protocol(oauth::Error::Internal(_))
+            | OAuthErrorResponse::Blocking(_) => {
+                Cow::Owned(OAuthError::new(ErrorCode::ServerError, ""))
+            }
+        }
+    }
+
+    /// Failures on our side go to the log with their cause chain.
+    fn log_cause(&self) {
+        match self {
+            OAuthErrorResponse::Protocol(oauth::Error::OAuth(_)) => {}
+            OAuthErrorResponse::Protocol(e) if e.is_unavailable() => {
+                log::warn!("database unavailable: {}", cause_chain(e));
+            }
+            OAuthErrorResponse::Protocol(e @ oauth::Error::Internal(_)) => {
+                log::error!("server_error: {}", cause_chain(e));
+            }
+            OAuthErrorResponse::Blocking(e) => log::error!("server_error: {}", cause_chain(e)),
+        }
+    }
+}
+
+/// An error and its sources, "outer: inner: innermost", for the log. A source whose text
+/// its parent already quotes is not repeated.
+pub fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}
+
+/// The status each code calls for. Exhaustive on purpose: a new code must be placed here,
+/// not fall into a default.
+fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+        ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+        ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::InvalidRequest
+        | ErrorCode::InvalidGrant
+        | ErrorCode::UnauthorizedClient
+        | ErrorCode::UnsupportedGrantType
+        | ErrorCode::UnsupportedResponseType
+        | ErrorCode::InvalidScope
+        | ErrorCode::AccessDenied
+        | ErrorCode::LoginRequired
+        | ErrorCode::ConsentRequired
+        | ErrorCode::InteractionRequired
+        | ErrorCode::AccountSelectionRequired
+        | ErrorCode::RequestNotSupported
+        | ErrorCode::RequestUriNotSupported
+        | ErrorCode::InvalidRequestObject
+        | ErrorCode::UnsupportedTokenType => StatusCode::BAD_REQUEST,
     }
 }
 
 impl ResponseError for OAuthErrorResponse {
     fn status_code(&self) -> StatusCode {
-        // Exhaustive on purpose: a new code must be placed here, not fall into a default.
-        match self.error.code {
-            ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
-            ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
-            ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::InvalidRequest
-            | ErrorCode::InvalidGrant
-            | ErrorCode::UnauthorizedClient
-            | ErrorCode::UnsupportedGrantType
-            | ErrorCode::UnsupportedResponseType
-            | ErrorCode::InvalidScope
-            | ErrorCode::AccessDenied
-            | ErrorCode::LoginRequired
-            | ErrorCode::ConsentRequired
-            | ErrorCode::InteractionRequired
-            | ErrorCode::AccountSelectionRequired
-            | ErrorCode::RequestNotSupported
-            | ErrorCode::RequestUriNotSupported
-            | ErrorCode::InvalidRequestObject
-            | ErrorCode::UnsupportedTokenType => StatusCode::BAD_REQUEST,
-        }
+        status_of(self.sent().code)
     }
 
     fn error_response(&self) -> HttpResponse {
-        let error = &self.error;
-        let mut response = HttpResponse::build(self.status_code());
+        self.log_cause();
+        let error = self.sent();
+        let mut response = HttpResponse::build(status_of(error.code));
         match error.code {
-            ErrorCode::ServerError => {
-                // The cause goes to the log; the body says server_error only.
-                log::error!("server_error: {}", error.description);
-            }
             // RFC 6749 §5.2 requires the challenge after a Basic attempt; RFC 7235 §3.1
             // requires one on every 401. Basic is the one scheme offered, so always send it.
             ErrorCode::InvalidClient => {
@@ -91,7 +149,8 @@ impl ResponseError for OAuthErrorResponse {
             ErrorCode::TemporarilyUnavailable => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()));
             }
-            ErrorCode::InvalidRequest
+            ErrorCode::ServerError
+            | ErrorCode::InvalidRequest
             | ErrorCode::InvalidGrant
             | ErrorCode::UnauthorizedClient
             | ErrorCode::UnsupportedGrantType
@@ -111,13 +170,32 @@ impl ResponseError for OAuthErrorResponse {
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"))
-            .json(error)
+            .json(error.as_ref())
+    }
+}
+
+/// For the pages that run protocol code (/authorize, /consent, /logout): the protocol
+/// answers them with redirects or its own page messages, so an RFC error reaching a page is
+/// a bad request; an unreachable database is a 503 page, any other failure a 500 page.
+impl From<oauth::Error> for PageError {
+    fn from(e: oauth::Error) -> Self {
+        match e {
+            oauth::Error::OAuth(error) => {
+                PageError::BadRequest(error.public_description().into_owned())
+            }
+            e if e.is_unavailable() => {
+                log::warn!("database unavailable: {}", cause_chain(&e));
+                PageError::Unavailable
+            }
+            e @ oauth::Error::Internal(_) => PageError::Internal(cause_chain(&e)),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::StoreError;
 
     struct Rendered {
         status: StatusCode,
@@ -144,6 +222,14 @@ mod tests {
         }
     }
 
+    fn database_error(kind: diesel::result::DatabaseErrorKind) -> oauth::Error {
+        StoreError::Database(diesel::result::Error::DatabaseError(
+            kind,
+            Box::new("password for db.internal is hunter2".to_string()),
+        ))
+        .into()
+    }
+
     #[actix_web::test]
     async fn statuses_bodies_and_cache_headers() {
         let r = render(OAuthError::invalid_grant("the code has expired")).await;
@@ -159,11 +245,6 @@ mod tests {
             r.headers.get(header::CONTENT_TYPE).unwrap(),
             "application/json"
         );
-
-        let r = render(OAuthError::temporarily_unavailable("busy")).await;
-        assert_eq!(r.status, 503);
-        assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "2");
-        assert_eq!(r.body["error"], "temporarily_unavailable");
         assert_eq!(
             render(OAuthError::unsupported_grant_type("x")).await.status,
             400
@@ -194,10 +275,48 @@ mod tests {
             .contains("error=\"insufficient_scope\""));
     }
 
+    /// RFC 6749 §5.2: `temporarily_unavailable` while the database cannot be reached, with
+    /// Retry-After (RFC 9110 §10.2.3); the cause stays in the log.
     #[actix_web::test]
-    async fn server_error_hides_its_cause() {
-        let r = render(OAuthError::server_error("password for db is hunter2")).await;
+    async fn an_unreachable_database_is_503_temporarily_unavailable() {
+        use diesel::result::DatabaseErrorKind;
+        let r = render(database_error(DatabaseErrorKind::ClosedConnection)).await;
+        assert_eq!(r.status, 503);
+        assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "2");
+        assert_eq!(r.body["error"], "temporarily_unavailable");
+        assert!(!r.body.to_string().contains("db.internal"));
+    }
+
+    /// Any other failure on our side: 500 `server_error`, nothing of the cause sent.
+    #[actix_web::test]
+    async fn other_internal_failures_are_500_server_error_without_their_cause() {
+        use diesel::result::DatabaseErrorKind;
+        let r = render(database_error(DatabaseErrorKind::Unknown)).await;
         assert_eq!(r.status, 500);
         assert_eq!(r.body, serde_json::json!({"error": "server_error"}));
+        assert!(r.headers.get(header::RETRY_AFTER).is_none());
+    }
+
+    /// /authorize, /consent and /logout answer with pages: 503 while the database is
+    /// unreachable, 500 for any other failure, 400 for an RFC error.
+    #[test]
+    fn pages_get_a_page_error() {
+        use diesel::result::DatabaseErrorKind;
+        let page = |e: oauth::Error| PageError::from(e).status_code();
+        assert_eq!(
+            page(database_error(DatabaseErrorKind::ClosedConnection)),
+            503
+        );
+        assert_eq!(page(database_error(DatabaseErrorKind::Unknown)), 500);
+        assert_eq!(page(OAuthError::invalid_request("x").into()), 400);
+    }
+
+    #[test]
+    fn the_cause_chain_names_each_step_once() {
+        let e = database_error(diesel::result::DatabaseErrorKind::Unknown);
+        assert_eq!(
+            cause_chain(&e),
+            "internal failure: storage failed: database error: password for db.internal is hunter2"
+        );
     }
 }

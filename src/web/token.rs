@@ -4,9 +4,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::oauth_error::OAuthErrorResponse;
-use crate::oauth::introspect;
+use super::protocol;
 use crate::oauth::revoke::{self, TokenParams};
 use crate::oauth::token::{self, TokenForm};
+use crate::oauth::{introspect, OAuthError};
 use crate::state::AppState;
 
 /// The Authorization header as text; a non-text one can never authenticate.
@@ -29,10 +30,11 @@ pub async fn token(
     state: web::Data<AppState>,
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
-    let authorization = authorization(&req);
-    let now = state.clock.now();
-    let response =
-        web::block(move || token::handle(&state, authorization.as_deref(), &form, now)).await??;
+    let (authorization, now) = (authorization(&req), state.clock.now());
+    let response = protocol::call(&state, move |provider, conn| {
+        token::handle(provider, conn, authorization.as_deref(), &form, now)
+    })
+    .await??;
     Ok(no_store_json(response))
 }
 
@@ -41,11 +43,11 @@ pub async fn introspect(
     state: web::Data<AppState>,
     form: web::Form<TokenParams>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
-    let authorization = authorization(&req);
-    let now = state.clock.now();
-    let response =
-        web::block(move || introspect::handle(&state, authorization.as_deref(), &form, now))
-            .await??;
+    let (authorization, now) = (authorization(&req), state.clock.now());
+    let response = protocol::call(&state, move |provider, conn| {
+        introspect::handle(provider, conn, authorization.as_deref(), &form, now)
+    })
+    .await??;
     Ok(no_store_json(response))
 }
 
@@ -55,9 +57,11 @@ pub async fn revoke(
     state: web::Data<AppState>,
     form: web::Form<TokenParams>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
-    let authorization = authorization(&req);
-    let now = state.clock.now();
-    web::block(move || revoke::handle(&state, authorization.as_deref(), &form, now)).await??;
+    let (authorization, now) = (authorization(&req), state.clock.now());
+    protocol::call(&state, move |provider, conn| {
+        revoke::handle(provider, conn, authorization.as_deref(), &form, now)
+    })
+    .await??;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())
@@ -70,9 +74,8 @@ pub fn form_config(limit: usize) -> web::FormConfig {
     web::FormConfig::default()
         .limit(limit)
         .error_handler(|err, _req| {
-            let error = crate::oauth::OAuthError::invalid_request(format!(
-                "the request body could not be read: {err}"
-            ));
+            let error =
+                OAuthError::invalid_request(format!("the request body could not be read: {err}"));
             let response =
                 actix_web::ResponseError::error_response(&OAuthErrorResponse::from(error));
             actix_web::error::InternalError::from_response(err, response).into()

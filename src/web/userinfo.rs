@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::bearer::bearer_token;
 use super::oauth_error::{OAuthErrorResponse, REALM};
+use super::protocol;
 use crate::oauth::userinfo;
 use crate::state::AppState;
 
@@ -23,7 +24,10 @@ async fn respond(
             .finish());
     };
     let now = state.clock.now();
-    let claims = web::block(move || userinfo::handle(&state, &token, now)).await??;
+    let claims = protocol::call(&state, move |provider, conn| {
+        userinfo::handle(provider, conn, &token, now)
+    })
+    .await??;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

@@ -102,8 +102,10 @@ async fn an_expired_access_token_is_inactive(backend: Backend) {
             format!("{}:{}", rp.client_id, rp.secret.as_ref().unwrap())
         )
     );
+    let provider = app.state.provider();
     let answer =
-        ferrid::oauth::introspect::handle(&app.state, Some(&basic), &form, future).unwrap();
+        ferrid::oauth::introspect::handle(&provider, &mut app.conn(), Some(&basic), &form, future)
+            .unwrap();
     assert_eq!(answer, inactive());
 }
 

@@ -111,86 +111,26 @@ mod tests {
 
     #[test]
     fn when_consent_is_needed() {
+        let (openid, openid_email) = (consent("openid", &[]), consent("openid email", &[]));
+        let email_by_name = consent("openid", &["email"]);
         // (case, asked, remembered, skip_consent, prompt=consent, needed)
-        type Case = (&'static str, Asked, Option<Consent>, bool, bool, bool);
-        let cases: &[Case] = &[
-            ("first time", asked("openid", &[]), None, false, false, true),
-            (
-                "same scopes again",
-                asked("openid", &[]),
-                Some(consent("openid email", &[])),
-                false,
-                false,
-                false,
-            ),
-            (
-                "a new scope",
-                asked("openid phone", &[]),
-                Some(consent("openid email", &[])),
-                false,
-                false,
-                true,
-            ),
-            (
-                "§5.5 a claim never consented",
-                asked("openid", &["email"]),
-                Some(consent("openid", &[])),
-                false,
-                false,
-                true,
-            ),
-            (
-                "§5.5 a claim consented by name",
-                asked("openid", &["email"]),
-                Some(consent("openid", &["email"])),
-                false,
-                false,
-                false,
-            ),
-            (
-                "§5.4 a claim its consented scope carries",
-                asked("openid", &["email_verified"]),
-                Some(consent("openid email", &[])),
-                false,
-                false,
-                false,
-            ),
-            (
-                "another claim of a scope named once",
-                asked("openid", &["email_verified"]),
-                Some(consent("openid", &["email"])),
-                false,
-                false,
-                true,
-            ),
-            (
-                "first-party client",
-                asked("openid", &["email"]),
-                None,
-                true,
-                false,
-                false,
-            ),
-            (
-                "§3.1.2.1 prompt=consent",
-                asked("openid", &[]),
-                Some(consent("openid", &[])),
-                false,
-                true,
-                true,
-            ),
-            (
-                "prompt=consent for a first-party client",
-                asked("openid", &[]),
-                None,
-                true,
-                true,
-                true,
-            ),
+        type Case<'a> = (&'a str, Asked, Option<&'a Consent>, bool, bool, bool);
+        #[rustfmt::skip]
+        let cases: &[Case<'_>] = &[
+            ("OIDC Core §3.1.2.4 first time", asked("openid", &[]), None, false, false, true),
+            ("§3.1.2.4 same scopes again", asked("openid", &[]), Some(&openid_email), false, false, false),
+            ("§3.1.2.4 a new scope", asked("openid phone", &[]), Some(&openid_email), false, false, true),
+            ("§5.5 a claim never consented", asked("openid", &["email"]), Some(&openid), false, false, true),
+            ("§5.5 a claim consented by name", asked("openid", &["email"]), Some(&email_by_name), false, false, false),
+            ("§5.4 a claim its consented scope carries", asked("openid", &["email_verified"]), Some(&openid_email), false, false, false),
+            ("§5.5 another claim of a scope named once", asked("openid", &["email_verified"]), Some(&email_by_name), false, false, true),
+            ("OIDC Core §3.1.2.4 first-party client", asked("openid", &["email"]), None, true, false, false),
+            ("§3.1.2.1 prompt=consent", asked("openid", &[]), Some(&openid), false, true, true),
+            ("§3.1.2.1 prompt=consent for a first-party client", asked("openid", &[]), None, true, true, true),
         ];
         for (case, asked, remembered, skip, prompt, expected) in cases {
             assert_eq!(
-                needed(asked, remembered.as_ref(), *skip, *prompt),
+                needed(asked, *remembered, *skip, *prompt),
                 *expected,
                 "{case}"
             );

@@ -9,18 +9,22 @@
 //! request bound to the browser that started it (`pending`); its random id travels through
 //! the login and consent pages.
 //!
+//! - `decision`: the authorization decision, pure: verification, validation, login,
+//!   consent, and `prompt=none`, over the rows read for the request and `now`;
 //! - `request`: reading and validating the parameters;
 //! - `login_policy`: which login the request needs (`prompt`, `max_age`, `id_token_hint`);
 //! - `consent`: what the user consents to (scopes and named claims) and when to ask;
 //! - `pending`: storing, binding and finding pending requests;
 //! - `response`: the code and error redirects.
 mod consent;
+mod decision;
 mod login_policy;
 mod pending;
 mod request;
 mod response;
 
 pub use consent::{describe_scope, ConsentView};
+pub use decision::{consent_answer, decide, next_step, ConsentAnswer, Decision, FirstPass, Step};
 pub use login_policy::SessionInfo;
 pub use pending::{Browser, Origin, PENDING_LIFETIME};
 pub use request::{AuthorizationRequest, AuthorizeParams, Prompt};
@@ -31,12 +35,12 @@ use login_policy::login_is_satisfied;
 use pending::Opened;
 use response::issue_code;
 
-use super::OAuthError;
-use crate::domain::TokenHash;
-use crate::state::AppState;
+use super::{issue, Error, OAuthError, Provider};
+use crate::domain::{ClientId, TokenHash};
 use crate::store::audit::{self, Event, EventKind};
-use crate::store::clients::Client;
-use crate::store::{consents, DbConn, StoreError};
+use crate::store::clients::{self, Client};
+use crate::store::consents::{self, Consent};
+use crate::store::{DbConn, StoreError};
 
 /// What the web layer does next.
 #[derive(Debug)]
@@ -64,71 +68,99 @@ impl Outcome {
 const EXPIRED: &str = "This sign-in request has expired or was already used. Go back to the application and start again.";
 const START_OVER: &str = "This sign-in request was started in another browser, or this browser no longer has its cookie. For your safety it cannot be continued here: go back to the application and start over.";
 
-/// Where a pass over the request stands: the first (nothing stored yet), or a later one.
+/// Where a pass over the request stands: the first (nothing stored yet; at most
+/// `max_pending` requests may wait per client IP), or a later one.
 enum Pass<'a> {
-    First(&'a Origin),
-    Later { id: &'a str, id_hash: &'a TokenHash },
+    First {
+        origin: &'a Origin,
+        max_pending: i64,
+    },
+    Later {
+        id: &'a str,
+        id_hash: &'a TokenHash,
+    },
 }
 
-/// GET or POST /authorize.
+/// GET or POST /authorize: reads the client, checks the hint, reads the remembered consent,
+/// decides ([`decide`]) and carries the decision out.
 pub fn start(
-    state: &AppState,
+    provider: &Provider<'_>,
+    conn: &mut DbConn,
     params: AuthorizeParams,
     session: Option<SessionInfo>,
     origin: Origin,
     now: i64,
-) -> Result<Outcome, OAuthError> {
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
-    let (client, redirect_uri, given) = match request::verify_client(&mut conn, &params)? {
-        Ok(found) => found,
-        Err(message) => return Ok(Outcome::Page(message)),
+) -> Result<Outcome, Error> {
+    let client = match request::client_id(&params) {
+        Some(id) => clients::find(conn, &id)?,
+        None => None,
     };
-    let validated = request::validate(state, &client, redirect_uri.clone(), given, &params, now);
-    let mut request = match validated {
-        Ok(request) => request,
-        Err(error) => {
-            let client_state = params.state.as_deref();
-            let location = error_redirect(state, &redirect_uri, &error, client_state);
-            return Ok(Outcome::Redirect(location));
+    let hint = issue::check_hint(provider, params.id_token_hint.as_deref(), now);
+    let consent = remembered(
+        conn,
+        session.as_ref(),
+        client.as_ref().map(|c| &c.client_id),
+    )?;
+    let pass = FirstPass {
+        params: &params,
+        client: client.as_ref(),
+        hint: &hint,
+        session: session.as_ref(),
+        consent: consent.as_ref(),
+    };
+    let issuer = provider.issuer;
+    match decide(&pass, now) {
+        Decision::Page(message) => Ok(Outcome::Page(message)),
+        Decision::Refuse {
+            redirect_uri,
+            state,
+            error,
+        } => {
+            let location = error_redirect(issuer, &redirect_uri, &error, state.as_deref());
+            Ok(Outcome::Redirect(location))
         }
-    };
-    login_policy::at_start(&mut request, session.as_ref(), now);
-    let pass = Pass::First(&origin);
-    proceed(state, &mut conn, &client, &request, pass, session, now)
+        Decision::Proceed { request, step } => {
+            let pass = Pass::First {
+                origin: &origin,
+                max_pending: provider.max_pending_per_ip,
+            };
+            carry_out(issuer, conn, &request, pass, step, now)
+        }
+    }
 }
 
 /// After the login page: `/authorize/continue?request=ID`.
 pub fn resume(
-    state: &AppState,
+    issuer: &str,
+    conn: &mut DbConn,
     request_id: &str,
     session: Option<SessionInfo>,
     browser: Browser,
     now: i64,
-) -> Result<Outcome, OAuthError> {
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
+) -> Result<Outcome, Error> {
     let (client, request, id_hash) =
-        match reopen(&mut conn, request_id, &browser, session.as_ref(), now)? {
+        match reopen(conn, request_id, &browser, session.as_ref(), now)? {
             Ok(found) => found,
             Err(outcome) => return Ok(outcome),
         };
+    let consent = remembered(conn, session.as_ref(), Some(&client.client_id))?;
+    let step = next_step(&request, &client, session.as_ref(), consent.as_ref());
     let pass = Pass::Later {
         id: request_id,
         id_hash: &id_hash,
     };
-    proceed(state, &mut conn, &client, &request, pass, session, now)
+    carry_out(issuer, conn, &request, pass, step, now)
 }
 
 /// The consent page's content, or where to go instead (no session yet, say).
 pub fn consent_view(
-    state: &AppState,
+    conn: &mut DbConn,
     request_id: &str,
     session: Option<SessionInfo>,
     browser: Browser,
     now: i64,
-) -> Result<Result<ConsentView, Outcome>, OAuthError> {
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
-    let (client, request, _) = match reopen(&mut conn, request_id, &browser, session.as_ref(), now)?
-    {
+) -> Result<Result<ConsentView, Outcome>, Error> {
+    let (client, request, _) = match reopen(conn, request_id, &browser, session.as_ref(), now)? {
         Ok(found) => found,
         Err(outcome) => return Ok(Err(outcome)),
     };
@@ -140,41 +172,66 @@ pub fn consent_view(
 }
 
 /// POST /consent: the user allowed or denied the pending request.
-pub fn decide_consent(
-    state: &AppState,
+pub fn submit_consent(
+    issuer: &str,
+    conn: &mut DbConn,
     request_id: &str,
     session: Option<SessionInfo>,
     browser: Browser,
     allow: bool,
     now: i64,
-) -> Result<Outcome, OAuthError> {
-    let mut conn = state.pool.get().map_err(StoreError::from)?;
+) -> Result<Outcome, Error> {
     let (client, request, id_hash) =
-        match reopen(&mut conn, request_id, &browser, session.as_ref(), now)? {
+        match reopen(conn, request_id, &browser, session.as_ref(), now)? {
             Ok(found) => found,
             Err(outcome) => return Ok(outcome),
         };
-    let Some(session) = session.filter(|s| login_is_satisfied(&request, Some(s))) else {
-        return Ok(login(request_id, &request));
+    let allowed = match consent_answer(&request, session.as_ref(), allow) {
+        ConsentAnswer::Login => return Ok(login(request_id, &request)),
+        ConsentAnswer::Deny(error) => Err(error),
+        ConsentAnswer::Allow(session) => Ok(session),
     };
     // Single use: of two submissions only one proceeds.
-    if !pending::take(&mut conn, &id_hash)? {
+    if !pending::take(conn, &id_hash)? {
         return Ok(Outcome::Page(EXPIRED.into()));
     }
-    if !allow {
-        let error = OAuthError::access_denied("the user denied the request");
-        let location = error_redirect(
-            state,
-            &request.redirect_uri,
-            &error,
-            request.state.as_deref(),
-        );
-        return Ok(Outcome::Redirect(location));
+    let session = match allowed {
+        Ok(session) => session,
+        Err(error) => return Ok(refused(issuer, &request, &error)),
+    };
+    record_consent(conn, &client, &request, session, &browser, now)?;
+    Ok(Outcome::Redirect(issue_code(
+        issuer, conn, &request, session, now,
+    )?))
+}
+
+/// What the session's user consented to for the client before, if anything.
+fn remembered(
+    conn: &mut DbConn,
+    session: Option<&SessionInfo>,
+    client_id: Option<&ClientId>,
+) -> Result<Option<Consent>, StoreError> {
+    match (session, client_id) {
+        (Some(session), Some(client_id)) => {
+            consents::find_consent(conn, &session.user_id, client_id)
+        }
+        _ => Ok(None),
     }
-    let asked = Asked::of(&request);
+}
+
+/// Remembers what the user allowed (scopes and named claims), with an audit event.
+fn record_consent(
+    conn: &mut DbConn,
+    client: &Client,
+    request: &AuthorizationRequest,
+    session: &SessionInfo,
+    browser: &Browser,
+    now: i64,
+) -> Result<(), StoreError> {
+    let asked = Asked::of(request);
     let user = session.user_id.as_str();
     consents::add_consent(
-        &mut conn,
+        conn,
         user,
         &client.client_id,
         &asked.scope,
@@ -191,8 +248,7 @@ pub fn decide_consent(
     let event = Event::new(EventKind::ConsentGranted)
         .user(user)
         .ip(browser.ip.as_deref());
-    audit::record(&mut conn, &event.detail(&detail), now)?;
-    issue_code(state, &mut conn, &request, &session, now).map(Outcome::Redirect)
+    audit::record(conn, &event.detail(&detail), now)
 }
 
 /// The pending request for a later pass, or what to show instead.
@@ -202,7 +258,7 @@ fn reopen(
     browser: &Browser,
     session: Option<&SessionInfo>,
     now: i64,
-) -> Result<Result<(Client, AuthorizationRequest, TokenHash), Outcome>, OAuthError> {
+) -> Result<Result<(Client, AuthorizationRequest, TokenHash), Outcome>, StoreError> {
     match pending::open(conn, request_id, browser.binding.as_ref(), now)? {
         Opened::Found(found) => Ok(Ok((found.client, found.request, found.id_hash))),
         Opened::Gone => Ok(Err(Outcome::Page(EXPIRED.into()))),
@@ -228,97 +284,73 @@ fn login(request_id: &str, request: &AuthorizationRequest) -> Outcome {
     }
 }
 
-/// Login, consent, or a code.
-fn proceed(
-    state: &AppState,
+fn refused(issuer: &str, request: &AuthorizationRequest, error: &OAuthError) -> Outcome {
+    let state = request.state.as_deref();
+    Outcome::Redirect(error_redirect(issuer, &request.redirect_uri, error, state))
+}
+
+/// Carries out the next step: stores the request for the login or consent page, or ends
+/// it with an error or a code.
+fn carry_out(
+    issuer: &str,
     conn: &mut DbConn,
-    client: &Client,
     request: &AuthorizationRequest,
     pass: Pass<'_>,
-    session: Option<SessionInfo>,
+    step: Step<'_>,
     now: i64,
-) -> Result<Outcome, OAuthError> {
-    let Some(session) = session.filter(|s| login_is_satisfied(request, Some(s))) else {
-        if request.prompt.none {
-            let error = OAuthError::login_required("the user is not logged in");
-            return finish_with_error(state, conn, request, &pass, error);
-        }
-        return Ok(match wait(state, conn, request, &pass, now)? {
+) -> Result<Outcome, Error> {
+    match step {
+        Step::Login => Ok(match wait(issuer, conn, request, &pass, now)? {
             Ok(id) => login(&id, request),
             Err(refused) => refused,
-        });
-    };
-    let asked = Asked::of(request);
-    let remembered = consents::find_consent(conn, &session.user_id, &client.client_id)?;
-    let prompt_consent = request.prompt.consent;
-    if consent::needed(
-        &asked,
-        remembered.as_ref(),
-        client.skip_consent,
-        prompt_consent,
-    ) {
-        if request.prompt.none {
-            let error = OAuthError::consent_required("the user has not consented");
-            return finish_with_error(state, conn, request, &pass, error);
-        }
-        // Consent is asked once per request: after it, prompt=consent is satisfied.
-        return Ok(match wait(state, conn, request, &pass, now)? {
+        }),
+        Step::Consent => Ok(match wait(issuer, conn, request, &pass, now)? {
             Ok(id) => Outcome::Consent { request_id: id },
             Err(refused) => refused,
-        });
-    }
-    if let Pass::Later { id_hash, .. } = pass {
-        if !pending::take(conn, id_hash)? {
-            return Ok(Outcome::Page(EXPIRED.into()));
+        }),
+        Step::Refuse(error) => {
+            if let Pass::Later { id_hash, .. } = pass {
+                pending::take(conn, id_hash)?;
+            }
+            Ok(refused(issuer, request, &error))
+        }
+        Step::Code(session) => {
+            if let Pass::Later { id_hash, .. } = pass {
+                if !pending::take(conn, id_hash)? {
+                    return Ok(Outcome::Page(EXPIRED.into()));
+                }
+            }
+            Ok(Outcome::Redirect(issue_code(
+                issuer, conn, request, session, now,
+            )?))
         }
     }
-    issue_code(state, conn, request, &session, now).map(Outcome::Redirect)
 }
 
 /// The id of the stored request, storing it on the first pass; an error redirect when the
 /// client IP already keeps too many waiting.
 fn wait(
-    state: &AppState,
+    issuer: &str,
     conn: &mut DbConn,
     request: &AuthorizationRequest,
     pass: &Pass<'_>,
     now: i64,
-) -> Result<Result<String, Outcome>, OAuthError> {
-    let origin = match pass {
+) -> Result<Result<String, Outcome>, Error> {
+    let (origin, max_pending) = match pass {
         Pass::Later { id, .. } => return Ok(Ok(id.to_string())),
-        Pass::First(origin) => origin,
+        Pass::First {
+            origin,
+            max_pending,
+        } => (origin, *max_pending),
     };
-    if let Some(id) = pending::create(state, conn, request, origin, now)? {
+    if let Some(id) = pending::create(conn, request, origin, max_pending, now)? {
         return Ok(Ok(id));
     }
     log::warn!("authorize: pending request refused, this client IP keeps too many waiting");
+    // RFC 6749 §4.1.2.1: "temporarily unable to handle the request due to a temporary
+    // overloading".
     let error = OAuthError::temporarily_unavailable(
         "too many sign-in requests are waiting from this address; try again later",
     );
-    let location = error_redirect(
-        state,
-        &request.redirect_uri,
-        &error,
-        request.state.as_deref(),
-    );
-    Ok(Err(Outcome::Redirect(location)))
-}
-
-fn finish_with_error(
-    state: &AppState,
-    conn: &mut DbConn,
-    request: &AuthorizationRequest,
-    pass: &Pass<'_>,
-    error: OAuthError,
-) -> Result<Outcome, OAuthError> {
-    if let Pass::Later { id_hash, .. } = pass {
-        pending::take(conn, id_hash)?;
-    }
-    let location = error_redirect(
-        state,
-        &request.redirect_uri,
-        &error,
-        request.state.as_deref(),
-    );
-    Ok(Outcome::Redirect(location))
+    Ok(Err(refused(issuer, request, &error)))
 }

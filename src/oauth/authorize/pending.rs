@@ -7,11 +7,10 @@
 //! cross-site POST left behind) does not proceed: the request must start over there.
 use super::request::AuthorizationRequest;
 use crate::domain::{SecretToken, TokenHash};
-use crate::oauth::OAuthError;
-use crate::state::AppState;
+use crate::oauth::error::InternalError;
 use crate::store::clients::{self, Client};
 use crate::store::pending::{self, Inserted, NewPending};
-use crate::store::DbConn;
+use crate::store::{DbConn, StoreError};
 
 /// How long a user has to log in and consent.
 pub const PENDING_LIFETIME: i64 = 1800;
@@ -49,25 +48,23 @@ pub enum Opened {
 }
 
 /// Stores the request for its browser; `None` when its client IP already keeps
-/// `authorize.max_pending_per_ip` requests waiting.
+/// `max_pending` requests waiting (`authorize.max_pending_per_ip`).
 pub fn create(
-    state: &AppState,
     conn: &mut DbConn,
     request: &AuthorizationRequest,
     origin: &Origin,
+    max_pending: i64,
     now: i64,
-) -> Result<Option<String>, OAuthError> {
+) -> Result<Option<String>, InternalError> {
     let id = SecretToken::generate();
-    let json =
-        serde_json::to_string(request).map_err(|e| OAuthError::server_error(e.to_string()))?;
+    let json = serde_json::to_string(request).map_err(InternalError::Encode)?;
     let new = NewPending {
         client_id: &request.client_id,
         request: &json,
         browser_hash: &origin.binding,
         client_ip: origin.ip.as_deref().unwrap_or(""),
     };
-    let max = state.settings.authorize.max_pending_per_ip;
-    match pending::insert_capped(conn, &id.hash(), &new, now, PENDING_LIFETIME, max)? {
+    match pending::insert_capped(conn, &id.hash(), &new, now, PENDING_LIFETIME, max_pending)? {
         Inserted::Yes => Ok(Some(id.as_str().to_string())),
         Inserted::OverCap => Ok(None),
     }
@@ -79,7 +76,7 @@ pub fn open(
     request_id: &str,
     binding: Option<&TokenHash>,
     now: i64,
-) -> Result<Opened, OAuthError> {
+) -> Result<Opened, StoreError> {
     let Some(id) = SecretToken::from_presented(request_id) else {
         return Ok(Opened::Gone);
     };
@@ -111,6 +108,6 @@ pub fn open(
 }
 
 /// Single use: true for the one caller that removed it.
-pub fn take(conn: &mut DbConn, id_hash: &TokenHash) -> Result<bool, OAuthError> {
-    Ok(pending::delete(conn, id_hash)?)
+pub fn take(conn: &mut DbConn, id_hash: &TokenHash) -> Result<bool, StoreError> {
+    pending::delete(conn, id_hash)
 }

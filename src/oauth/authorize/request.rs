@@ -3,11 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{ClaimsRequest, ClientId, CodeChallenge, GrantType, RedirectUri, ScopeSet};
-use crate::oauth::issue;
+use crate::oauth::issue::Hint;
 use crate::oauth::OAuthError;
-use crate::state::AppState;
-use crate::store::clients::{self, Client};
-use crate::store::{DbConn, StoreError};
+use crate::store::clients::Client;
 
 /// The request parameters as they arrive, by query (GET) or form (POST). Unknown parameters
 /// are ignored (RFC 6749 §3.1); a repeated one is refused by the deserializer.
@@ -128,55 +126,61 @@ mod claims_text {
     }
 }
 
-/// Phase 1: the client and the redirect_uri. `Err(message)` is shown as a page.
-pub(super) fn verify_client(
-    conn: &mut DbConn,
+/// The client `client_id` names, as the registry is asked for it (`None`: absent or not a
+/// client id at all, so there is nothing to look up).
+pub(super) fn client_id(params: &AuthorizeParams) -> Option<ClientId> {
+    ClientId::parse(params.client_id.as_deref()?).ok()
+}
+
+/// Phase 1: the client (`client`: the one `client_id` names, if registered) and the
+/// redirect_uri: the verified client, its redirect URI, and whether the request named it.
+/// `Err(message)` is shown as a page (RFC 6749 §4.1.2.1: never redirect to an unverified URI).
+pub(super) fn verify_client<'c>(
     params: &AuthorizeParams,
-) -> Result<Result<(Client, RedirectUri, bool), String>, StoreError> {
-    let Some(raw_id) = params.client_id.as_deref().filter(|s| !s.is_empty()) else {
-        return Ok(Err("The request has no client_id.".into()));
-    };
-    let client = match ClientId::parse(raw_id) {
-        Ok(id) => clients::find(conn, &id)?,
-        Err(_) => None,
-    };
+    client: Option<&'c Client>,
+) -> Result<(&'c Client, RedirectUri, bool), String> {
+    if params.client_id.as_deref().is_none_or(str::is_empty) {
+        return Err("The request has no client_id.".into());
+    }
     let Some(client) = client else {
-        return Ok(Err(
+        return Err(
             "The application is not registered with this server (unknown client_id).".into(),
-        ));
+        );
     };
-    let redirect = match params.redirect_uri.as_deref() {
+    let (uri, given) = match params.redirect_uri.as_deref() {
+        // RFC 6749 §3.1.2.3: compared exactly with a registered one.
         Some(presented) => {
             match client.redirect_uri(presented) {
                 Some(uri) => (uri.clone(), true),
-                None => return Ok(Err(
+                None => return Err(
                     "The redirect_uri does not exactly match any registered for this application."
                         .into(),
-                )),
+                ),
             }
         }
         // OIDC Core §3.1.2.1: REQUIRED in OpenID Connect requests. Without one nothing was
         // verified, so the error is a page, not a redirect.
         None if asks_for_openid(params) => {
-            return Ok(Err(
+            return Err(
                 "The request has no redirect_uri (OpenID Connect requests must name one).".into(),
-            ))
+            )
         }
         // Plain OAuth may leave it out when there is no doubt which one is meant
         // (RFC 6749 §3.1.2.3).
         None if client.redirect_uris.len() == 1 => (client.redirect_uris[0].clone(), false),
-        None => return Ok(Err("The request has no redirect_uri.".into())),
+        None => return Err("The request has no redirect_uri.".into()),
     };
-    Ok(Ok((client, redirect.0, redirect.1)))
+    Ok((client, uri, given))
 }
 
-/// Phase 2: everything else; errors are redirected to the (now verified) client.
+/// Phase 2: everything else; errors are redirected to the (now verified) client. `hint` is
+/// the `id_token_hint` as checked against our keys.
 pub(super) fn validate(
-    state: &AppState,
     client: &Client,
     redirect_uri: RedirectUri,
     redirect_uri_given: bool,
     params: &AuthorizeParams,
+    hint: &Hint,
     now: i64,
 ) -> Result<AuthorizationRequest, OAuthError> {
     check_supported(client, params)?;
@@ -198,7 +202,7 @@ pub(super) fn validate(
         })?),
     };
     let claims = claims_request(client, params)?;
-    let hint_sub = hint_subject(state, client, params, now)?;
+    let hint_sub = hint_subject(client, hint)?;
     Ok(AuthorizationRequest {
         client_id: client.client_id.clone(),
         redirect_uri,
@@ -232,23 +236,14 @@ fn claims_request(client: &Client, params: &AuthorizeParams) -> Result<ClaimsReq
 
 /// The user an `id_token_hint` names (OIDC Core §3.1.2.1): an ID token of ours issued to
 /// this client; another client's, or an access token, is refused.
-fn hint_subject(
-    state: &AppState,
-    client: &Client,
-    params: &AuthorizeParams,
-    now: i64,
-) -> Result<Option<String>, OAuthError> {
-    let Some(hint) = params.id_token_hint.as_deref().filter(|h| !h.is_empty()) else {
-        return Ok(None);
-    };
-    issue::verify_id_token_hint(state, hint, now)
-        .filter(|h| h.aud == client.client_id.as_str())
-        .map(|h| Some(h.sub))
-        .ok_or_else(|| {
-            OAuthError::invalid_request(
-                "id_token_hint is not a valid ID token issued to this client",
-            )
-        })
+fn hint_subject(client: &Client, hint: &Hint) -> Result<Option<String>, OAuthError> {
+    match hint {
+        Hint::Absent => Ok(None),
+        Hint::Valid(h) if h.aud == client.client_id.as_str() => Ok(Some(h.sub.clone())),
+        Hint::Valid(_) | Hint::Invalid => Err(OAuthError::invalid_request(
+            "id_token_hint is not a valid ID token issued to this client",
+        )),
+    }
 }
 
 /// Request objects, response types and modes, and the client's permission to use the flow.
@@ -350,31 +345,35 @@ mod tests {
         assert!(!asks_for_openid(&AuthorizeParams::default()));
     }
 
-    /// Phase 1 against a registry: OIDC Core §3.1.2.1 makes redirect_uri required with
-    /// openid; RFC 6749 §3.1.2.3 lets plain OAuth omit it when only one is registered.
+    /// Phase 1: OIDC Core §3.1.2.1 makes redirect_uri required with openid; RFC 6749
+    /// §3.1.2.3 lets plain OAuth omit it when only one is registered.
     #[test]
     fn redirect_uri_rules() {
-        use crate::oauth::registration::{register_client, NewClientRequest};
-        let mut conn = crate::oauth::test_support::sqlite_memory();
+        use crate::oauth::registration::{build_client, NewClientRequest};
         let request = NewClientRequest {
             name: "One URI".into(),
             redirect_uris: vec!["https://rp.example/cb".into()],
             ..Default::default()
         };
-        let (client, _) = register_client(&mut conn, &request, 0).unwrap();
+        let (client, _) = build_client(&request, 0).unwrap();
         let params = |scope: &str, redirect: Option<&str>| AuthorizeParams {
             client_id: Some(client.client_id.as_str().into()),
             scope: Some(scope.into()),
             redirect_uri: redirect.map(str::to_string),
             ..Default::default()
         };
-        let check = |conn: &mut DbConn, p| verify_client(conn, &p).unwrap();
-        assert!(check(&mut conn, params("openid", None)).is_err());
-        let (_, uri, given) = check(&mut conn, params("profile", None)).unwrap();
-        assert_eq!((uri.as_str(), given), ("https://rp.example/cb", false));
-        let (_, _, given) =
-            check(&mut conn, params("openid", Some("https://rp.example/cb"))).unwrap();
-        assert!(given);
-        assert!(check(&mut conn, params("openid", Some("https://rp.example/x"))).is_err());
+        let check = |p: AuthorizeParams| {
+            verify_client(&p, Some(&client))
+                .map(|(_, uri, given)| (uri.as_str().to_string(), given))
+        };
+        assert!(check(params("openid", None)).is_err());
+        let omitted = check(params("profile", None)).unwrap();
+        assert_eq!(omitted, ("https://rp.example/cb".into(), false));
+        assert!(
+            check(params("openid", Some("https://rp.example/cb")))
+                .unwrap()
+                .1
+        );
+        assert!(check(params("openid", Some("https://rp.example/x"))).is_err());
     }
 }

@@ -4,9 +4,8 @@ use super::login_policy::SessionInfo;
 use super::request::AuthorizationRequest;
 use crate::domain::{RedirectUri, SecretToken};
 use crate::oauth::OAuthError;
-use crate::state::AppState;
 use crate::store::codes::{self, CodeGrant};
-use crate::store::DbConn;
+use crate::store::{DbConn, StoreError};
 
 /// Authorization codes live 60 seconds (RFC 6749 §4.1.2 recommends at most 10 minutes).
 pub const CODE_LIFETIME: i64 = 60;
@@ -14,12 +13,12 @@ pub const CODE_LIFETIME: i64 = 60;
 /// Mints the code (256 random bits, stored hashed, single use, 60 s) and the redirect
 /// carrying it with `state` and `iss`.
 pub fn issue_code(
-    state: &AppState,
+    issuer: &str,
     conn: &mut DbConn,
     request: &AuthorizationRequest,
     session: &SessionInfo,
     now: i64,
-) -> Result<String, OAuthError> {
+) -> Result<String, StoreError> {
     let code = SecretToken::generate();
     let grant = CodeGrant {
         client_id: request.client_id.clone(),
@@ -38,13 +37,13 @@ pub fn issue_code(
     if let Some(s) = request.state.as_deref() {
         params.push(("state", s));
     }
-    params.push(("iss", &state.issuer));
+    params.push(("iss", issuer));
     Ok(append_query(request.redirect_uri.as_str(), &params))
 }
 
 /// An error redirect (RFC 6749 §4.1.2.1) with `iss` (RFC 9207).
 pub fn error_redirect(
-    state: &AppState,
+    issuer: &str,
     redirect_uri: &RedirectUri,
     error: &OAuthError,
     client_state: Option<&str>,
@@ -57,7 +56,7 @@ pub fn error_redirect(
     if let Some(s) = client_state {
         params.push(("state", s));
     }
-    params.push(("iss", &state.issuer));
+    params.push(("iss", issuer));
     append_query(redirect_uri.as_str(), &params)
 }
 

@@ -104,30 +104,42 @@ fn debug_hides_the_secret() {
     assert!(!format!("{p:?}").contains("hunter2"));
 }
 
+/// The RFC error of a refused authentication.
+fn rfc_error(result: Result<Client, crate::oauth::Error>) -> OAuthError {
+    match result {
+        Err(crate::oauth::Error::OAuth(e)) => e,
+        other => panic!("expected an RFC error, got {other:?}"),
+    }
+}
+
 fn conn() -> DbConn {
     crate::oauth::test_support::sqlite_memory()
 }
 
-#[test]
-fn authenticates_each_registered_method() {
-    let mut conn = conn();
+/// Three clients registered, one per method: (client, its secret).
+fn registered(conn: &mut DbConn) -> [(ClientId, String); 3] {
     let mut request = NewClientRequest {
         name: "Basic".into(),
         redirect_uris: vec!["https://rp.example.com/cb".into()],
         ..Default::default()
     };
-    let (basic_client, basic_secret) = register_client(&mut conn, &request, 1).unwrap();
-    let basic_secret = basic_secret.unwrap();
+    let mut register = |request: &NewClientRequest| {
+        let (client, secret) = register_client(conn, request, 1).unwrap();
+        let secret = secret.map(|s| s.as_str().to_string()).unwrap_or_default();
+        (client.client_id, secret)
+    };
+    let basic = register(&request);
     request.auth_method = Some("client_secret_post".into());
-    let (post_client, post_secret) = register_client(&mut conn, &request, 1).unwrap();
-    let post_secret = post_secret.unwrap();
+    let post = register(&request);
     request.auth_method = None;
     request.public = true;
-    let (public_client, none) = register_client(&mut conn, &request, 1).unwrap();
-    assert!(none.is_none());
+    [basic, post, register(&request)]
+}
 
-    let ok =
-        |conn: &mut DbConn, p: PresentedCredentials| authenticate(conn, &p).map(|c| c.client_id);
+#[test]
+fn authenticates_each_registered_method() {
+    let mut conn = conn();
+    let [(basic_id, basic_secret), (post_id, post_secret), (public_id, _)] = registered(&mut conn);
     let b = |id: &ClientId, s: &str| PresentedCredentials::Basic {
         client_id: id.clone(),
         secret: s.into(),
@@ -139,42 +151,34 @@ fn authenticates_each_registered_method() {
     let none = |id: &ClientId| PresentedCredentials::None {
         client_id: id.clone(),
     };
-
-    assert_eq!(
-        ok(&mut conn, b(&basic_client.client_id, basic_secret.as_str())).unwrap(),
-        basic_client.client_id
-    );
-    assert_eq!(
-        ok(
-            &mut conn,
-            post(&post_client.client_id, post_secret.as_str())
-        )
-        .unwrap(),
-        post_client.client_id
-    );
-    assert_eq!(
-        ok(&mut conn, none(&public_client.client_id)).unwrap(),
-        public_client.client_id
-    );
-
-    let refused = [
-        // Wrong secret, another client's secret, a malformed secret.
-        b(&basic_client.client_id, post_secret.as_str()),
-        b(&basic_client.client_id, &basic_secret.as_str()[1..]),
-        b(&basic_client.client_id, "x"),
-        // A method other than the registered one.
-        post(&basic_client.client_id, basic_secret.as_str()),
-        b(&post_client.client_id, post_secret.as_str()),
-        none(&basic_client.client_id),
-        b(&public_client.client_id, basic_secret.as_str()),
-        // Unknown client.
-        b(&id("nobody"), basic_secret.as_str()),
-        none(&id("nobody")),
-        PresentedCredentials::Missing,
+    // (case, presented, the client authenticated, or None: invalid_client)
+    #[rustfmt::skip]
+    let cases = [
+        ("RFC 6749 §2.3.1 client_secret_basic", b(&basic_id, &basic_secret), Some(&basic_id)),
+        ("§2.3.1 client_secret_post", post(&post_id, &post_secret), Some(&post_id)),
+        ("§2.1 a public client by its id alone", none(&public_id), Some(&public_id)),
+        ("§2.3.1 another client's secret", b(&basic_id, &post_secret), None),
+        ("§2.3.1 a truncated secret", b(&basic_id, &basic_secret[1..]), None),
+        ("§2.3.1 a malformed secret", b(&basic_id, "x"), None),
+        ("§2.3 not the registered method (post for basic)", post(&basic_id, &basic_secret), None),
+        ("§2.3 not the registered method (basic for post)", b(&post_id, &post_secret), None),
+        ("§2.1 a confidential client passing as public", none(&basic_id), None),
+        ("§2.1 a public client presenting a secret", b(&public_id, &basic_secret), None),
+        ("§5.2 an unknown client, with a secret", b(&id("nobody"), &basic_secret), None),
+        ("§5.2 an unknown client, without", none(&id("nobody")), None),
+        ("§5.2 no credentials at all", PresentedCredentials::Missing, None),
     ];
-    for presented in refused {
-        let e = authenticate(&mut conn, &presented).unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidClient, "{presented:?}");
+    for (case, presented, expected) in cases {
+        match expected {
+            Some(id) => {
+                let client = authenticate(&mut conn, &presented).unwrap();
+                assert_eq!(&client.client_id, id, "{case}");
+            }
+            None => {
+                let e = rfc_error(authenticate(&mut conn, &presented));
+                assert_eq!(e.code, ErrorCode::InvalidClient, "{case}");
+            }
+        }
     }
 }
 
@@ -188,21 +192,19 @@ fn unknown_client_and_wrong_secret_read_the_same() {
     };
     let (client, _) = register_client(&mut conn, &request, 1).unwrap();
     let wrong = SecretToken::generate();
-    let a = authenticate(
+    let a = rfc_error(authenticate(
         &mut conn,
         &PresentedCredentials::Basic {
             client_id: client.client_id,
             secret: wrong.as_str().into(),
         },
-    )
-    .unwrap_err();
-    let b = authenticate(
+    ));
+    let b = rfc_error(authenticate(
         &mut conn,
         &PresentedCredentials::Basic {
             client_id: id("unknown"),
             secret: wrong.as_str().into(),
         },
-    )
-    .unwrap_err();
+    ));
     assert_eq!(a, b);
 }

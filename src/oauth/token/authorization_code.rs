@@ -1,10 +1,10 @@
 //! grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6, OIDC Core §3.1.3).
 
-use super::{id_token_for, offers_refresh, IdTokenInput, TokenResponse};
+use super::{id_token_for, offers_refresh, still_authorized, IdTokenInput, Refusal, TokenResponse};
 use crate::domain::{random_id, ClientId, GrantType, SecretToken, TokenHash};
+use crate::oauth::error::InternalError;
 use crate::oauth::issue::{self, AccessToken, AccessTokenClaims};
-use crate::oauth::OAuthError;
-use crate::state::AppState;
+use crate::oauth::{Error, OAuthError, Provider};
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::clients::Client;
 use crate::store::codes::{self, CodeGrant};
@@ -18,18 +18,19 @@ fn invalid() -> OAuthError {
 }
 
 pub fn exchange(
-    state: &AppState,
+    provider: &Provider<'_>,
     conn: &mut DbConn,
     client: &Client,
     code: &str,
     redirect_uri: Option<&str>,
     code_verifier: Option<&str>,
     now: i64,
-) -> Result<TokenResponse, OAuthError> {
+) -> Result<TokenResponse, Error> {
     if !client.allows_grant(GrantType::AuthorizationCode) {
         return Err(OAuthError::unauthorized_client(
             "this client may not use the authorization_code grant",
-        ));
+        )
+        .into());
     }
     let hash = SecretToken::from_presented(code)
         .ok_or_else(invalid)?
@@ -41,43 +42,52 @@ pub fn exchange(
         if let Some(redeemed) = codes::find_redeemed_code_for_replay(conn, &hash)? {
             revoke_replayed(conn, redeemed.grant_id.as_deref(), &redeemed.client_id, now)?;
         }
-        return Err(invalid());
+        return Err(invalid().into());
     };
     // Every failed attempt burns the code: no guessing the verifier, no second try with
     // another client's credentials.
     let checked = check_binding(&code, client, redirect_uri, code_verifier)
+        .map_err(Error::from)
         .and_then(|()| authorized_user(conn, client, &code));
     let (user, profile) = match checked {
         Ok(Some(found)) => found,
-        Ok(None) => return Err(invalid()),
-        Err(error) => {
+        Ok(None) => return Err(invalid().into()),
+        Err(Error::OAuth(refused)) => {
             codes::burn_code(conn, &hash, now)?;
-            return Err(error);
+            return Err(refused.into());
         }
+        Err(internal) => return Err(internal),
     };
-    let issued = issue_tokens(state, client, &user, &code, now)?;
+    let issued = issue_tokens(provider, client, &user, &code, now)?;
     if !store_redemption(conn, client, &hash, &issued, now)? {
         // Redeemed by a concurrent request: a replay. Gone or expired meanwhile (consent
         // withdrawn, user disabled): simply invalid.
         if let Some(winner) = codes::find_redeemed_code_for_replay(conn, &hash)? {
             revoke_replayed(conn, winner.grant_id.as_deref(), &client.client_id, now)?;
         }
-        return Err(invalid());
+        return Err(invalid().into());
     }
-    respond(state, client, (&user, &profile), &code, issued, now)
+    Ok(respond(
+        provider,
+        client,
+        (&user, &profile),
+        &code,
+        issued,
+        now,
+    )?)
 }
 
 /// The token response (RFC 6749 §5.1), with an ID token when the code has `openid`.
 fn respond(
-    state: &AppState,
+    provider: &Provider<'_>,
     client: &Client,
     (user, profile): (&User, &Profile),
     code: &CodeGrant,
     issued: Issued,
     now: i64,
-) -> Result<TokenResponse, OAuthError> {
+) -> Result<TokenResponse, InternalError> {
     let id_token = id_token_for(
-        state,
+        provider,
         IdTokenInput {
             client,
             user,
@@ -100,9 +110,9 @@ fn respond(
     })
 }
 
-/// What the code is bound to must match the request redeeming it: the client (RFC 6749
-/// §4.1.3), the redirect_uri when the authorization request named one, and the PKCE
-/// verifier (RFC 7636 §4.6).
+/// The code-binding check, a pure decision: what the code is bound to must match the request
+/// redeeming it: the client (RFC 6749 §4.1.3), the redirect_uri when the authorization
+/// request named one, and the PKCE verifier (RFC 7636 §4.6).
 fn check_binding(
     code: &CodeGrant,
     client: &Client,
@@ -141,29 +151,28 @@ fn check_binding(
     }
 }
 
-/// The code's user, if they still exist (`None`: gone), are enabled, and the consent the
+/// The code's user, if they still exist (`Ok(None)`: gone), are enabled, and the consent the
 /// code was issued under still stands: withdrawing it deletes the user's unredeemed codes,
 /// and this catches a code minted while that ran.
 fn authorized_user(
     conn: &mut DbConn,
     client: &Client,
     code: &CodeGrant,
-) -> Result<Option<(User, Profile)>, OAuthError> {
+) -> Result<Option<(User, Profile)>, Error> {
     let Some((user, profile)) = users::find_with_profile(conn, &code.user_id)? else {
         return Ok(None);
     };
-    if user.disabled {
-        return Err(invalid());
-    }
-    if !client.skip_consent {
-        let consented = consents::consented_scope(conn, &user.id, &client.client_id)?;
-        if !consented.is_some_and(|c| code.scope.is_subset(&c)) {
-            return Err(OAuthError::invalid_grant(
-                "the user withdrew consent for this client",
-            ));
+    let consented = match client.skip_consent {
+        true => None,
+        false => consents::consented_scope(conn, &user.id, &client.client_id)?,
+    };
+    match still_authorized(&user, consented.as_ref(), client, &code.scope) {
+        Ok(()) => Ok(Some((user, profile))),
+        Err(Refusal::Disabled) => Err(invalid().into()),
+        Err(Refusal::ConsentWithdrawn) => {
+            Err(OAuthError::invalid_grant("the user withdrew consent for this client").into())
         }
     }
-    Ok(Some((user, profile)))
 }
 
 /// What a redemption hands out, made before the write transaction.
@@ -174,15 +183,15 @@ struct Issued {
 }
 
 fn issue_tokens(
-    state: &AppState,
+    provider: &Provider<'_>,
     client: &Client,
     user: &User,
     code: &CodeGrant,
     now: i64,
-) -> Result<Issued, OAuthError> {
+) -> Result<Issued, InternalError> {
     let grant_id = random_id();
     let refresh = offers_refresh(client, &code.scope).then(|| {
-        let lifetime = state.settings.tokens.refresh_token_lifetime;
+        let lifetime = provider.tokens.refresh_token_lifetime;
         let row = RefreshToken::issue(
             &grant_id,
             &client.client_id,
@@ -194,7 +203,7 @@ fn issue_tokens(
         (SecretToken::generate(), row)
     });
     let access = issue::access_token(
-        state,
+        provider,
         &AccessTokenClaims {
             subject: &user.id,
             client_id: client.client_id.as_str(),
@@ -257,7 +266,7 @@ fn revoke_replayed(
     grant_id: Option<&str>,
     client_id: &ClientId,
     now: i64,
-) -> Result<(), OAuthError> {
+) -> Result<(), StoreError> {
     if let Some(id) = grant_id {
         grants::revoke_grant(conn, id, now)?;
     }
@@ -272,85 +281,4 @@ fn revoke_replayed(
 }
 
 #[cfg(test)]
-mod tests {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine as _;
-
-    use super::*;
-    use crate::domain::{ClaimsRequest, CodeChallenge, RedirectUri, ScopeSet};
-    use crate::oauth::registration::{build_client, NewClientRequest};
-    use crate::oauth::ErrorCode;
-
-    const NOW: i64 = 1_800_000_000;
-    const CB: &str = "https://rp.example/cb";
-    const VERIFIER: &str = "a-verifier-of-forty-three-characters-or-more";
-
-    fn client(public: bool) -> Client {
-        let request = NewClientRequest {
-            name: "RP".into(),
-            redirect_uris: vec![CB.into()],
-            public,
-            ..Default::default()
-        };
-        build_client(&request, NOW).unwrap().0
-    }
-
-    fn code(client: &Client, given: bool, pkce: bool) -> CodeGrant {
-        let digest = ring::digest::digest(&ring::digest::SHA256, VERIFIER.as_bytes());
-        let challenge = URL_SAFE_NO_PAD.encode(digest.as_ref());
-        CodeGrant {
-            client_id: client.client_id.clone(),
-            user_id: "u".into(),
-            redirect_uri: RedirectUri::parse(CB).unwrap(),
-            redirect_uri_given: given,
-            scope: ScopeSet::parse("openid").unwrap(),
-            nonce: None,
-            code_challenge: pkce.then(|| CodeChallenge::parse(&challenge, Some("S256")).unwrap()),
-            claims: ClaimsRequest::default(),
-            auth_time: NOW,
-            expires_at: NOW + 60,
-        }
-    }
-
-    #[test]
-    fn the_code_binding_check() {
-        let (confidential, public, other) = (client(false), client(true), client(false));
-        let named = code(&confidential, true, false);
-        let unnamed = code(&confidential, false, false);
-        let pkce = code(&public, true, true);
-        let no_pkce = code(&public, true, false);
-        let wrong = "b-verifier-of-forty-three-characters-or-more";
-        // (case, code, presenting client, redirect_uri, code_verifier, refused)
-        type Case<'a> = (
-            &'a str,
-            &'a CodeGrant,
-            &'a Client,
-            Option<&'a str>,
-            Option<&'a str>,
-            bool,
-        );
-        #[rustfmt::skip]
-        let cases: &[Case<'_>] = &[
-            ("§4.1.3 its client, its redirect_uri", &named, &confidential, Some(CB), None, false),
-            ("§4.1.3 issued to another client", &named, &other, Some(CB), None, true),
-            ("§4.1.3 redirect_uri named, then left out", &named, &confidential, None, None, true),
-            ("§4.1.3 redirect_uri named, another given", &named, &confidential, Some("x:/"), None, true),
-            ("§4.1.3 redirect_uri never named, left out", &unnamed, &confidential, None, None, false),
-            ("§4.1.3 redirect_uri never named, given", &unnamed, &confidential, Some(CB), None, false),
-            ("RFC 7636 §4.6 the verifier matches", &pkce, &public, Some(CB), Some(VERIFIER), false),
-            ("RFC 7636 §4.6 another verifier", &pkce, &public, Some(CB), Some(wrong), true),
-            ("RFC 7636 §4.5 no verifier for a challenge", &pkce, &public, Some(CB), None, true),
-            ("RFC 9700 §2.1.1 verifier, no challenge", &named, &confidential, Some(CB), Some(VERIFIER), true),
-            ("RFC 9700 §2.1.1 public client without PKCE", &no_pkce, &public, Some(CB), None, true),
-        ];
-        for (case, code, client, redirect_uri, verifier, refused) in cases {
-            match check_binding(code, client, *redirect_uri, *verifier) {
-                Ok(()) => assert!(!refused, "{case}: accepted"),
-                Err(e) => {
-                    assert!(refused, "{case}: refused with {e:?}");
-                    assert_eq!(e.code, ErrorCode::InvalidGrant, "{case}");
-                }
-            }
-        }
-    }
-}
+mod tests;

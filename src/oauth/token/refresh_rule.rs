@@ -10,6 +10,9 @@
 //! periods do). If that successor was already used, the client moved on and the retry is a
 //! real reuse.
 
+use crate::domain::ScopeSet;
+use crate::oauth::OAuthError;
+
 /// The presented token and its family, as read under the token's lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Presented {
@@ -61,6 +64,21 @@ pub fn decide(token: &Presented, grace: i64, now: i64) -> Decision {
     }
 }
 
+/// RFC 6749 §6: a narrower scope may be asked for, never a wider one; none asked is the
+/// scope held.
+pub fn narrowed(held: ScopeSet, asked: Option<&str>) -> Result<ScopeSet, OAuthError> {
+    let Some(raw) = asked.filter(|s| !s.is_empty()) else {
+        return Ok(held);
+    };
+    let asked = ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+    if !asked.is_subset(&held) {
+        return Err(OAuthError::invalid_scope(
+            "the requested scope exceeds the original grant",
+        ));
+    }
+    Ok(asked)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,120 +108,74 @@ mod tests {
 
     #[test]
     fn the_refresh_rule() {
+        let other_client = |p: Presented| Presented {
+            same_client: false,
+            ..p
+        };
+        let expired = Presented {
+            expires_at: NOW,
+            ..fresh()
+        };
+        let revoked = |p: Presented| Presented {
+            grant_revoked: true,
+            ..p
+        };
+        let moved_on = Presented {
+            successor_alive: false,
+            ..rotated(1)
+        };
+        let superseded = Presented {
+            superseded: true,
+            successor_alive: false,
+            ..rotated(1)
+        };
+        let rotated_then_expired = Presented {
+            expires_at: NOW - 1,
+            ..rotated(3600)
+        };
+        use Decision::*;
+        #[rustfmt::skip]
         let cases: &[(&str, Presented, i64, Decision)] = &[
-            // RFC 6749 §6: a live token of this client rotates.
-            ("fresh", fresh(), GRACE, Decision::Rotate),
-            ("fresh, grace off", fresh(), 0, Decision::Rotate),
-            // The lost answer: same client, within the grace, successor unused.
-            (
-                "used just now, same client",
-                rotated(0),
-                GRACE,
-                Decision::Retry,
-            ),
-            (
-                "used within grace, same client",
-                rotated(29),
-                GRACE,
-                Decision::Retry,
-            ),
-            // RFC 9700 §4.14.2: reuse revokes the family.
-            (
-                "used at the end of the grace",
-                rotated(30),
-                GRACE,
-                Decision::Reuse,
-            ),
-            ("used after grace", rotated(31), GRACE, Decision::Reuse),
-            ("used, grace 0", rotated(0), 0, Decision::Reuse),
-            (
-                "used within grace, other client",
-                Presented {
-                    same_client: false,
-                    ..rotated(1)
-                },
-                GRACE,
-                Decision::Reuse,
-            ),
-            (
-                "used within grace, successor already used (client moved on)",
-                Presented {
-                    successor_alive: false,
-                    ..rotated(1)
-                },
-                GRACE,
-                Decision::Reuse,
-            ),
-            (
-                "used after grace, other client",
-                Presented {
-                    same_client: false,
-                    ..rotated(3600)
-                },
-                GRACE,
-                Decision::Reuse,
-            ),
-            (
-                "used, and expired since",
-                Presented {
-                    expires_at: NOW - 1,
-                    ..rotated(3600)
-                },
-                GRACE,
-                Decision::Reuse,
-            ),
-            // RFC 6749 §6: expired, or another client's: refused, nothing changes.
-            (
-                "expired",
-                Presented {
-                    expires_at: NOW,
-                    ..fresh()
-                },
-                GRACE,
-                Decision::Refuse,
-            ),
-            (
-                "fresh, other client",
-                Presented {
-                    same_client: false,
-                    ..fresh()
-                },
-                GRACE,
-                Decision::Refuse,
-            ),
-            // A revoked family stays revoked; nothing more to do.
-            (
-                "revoked grant, fresh token",
-                Presented {
-                    grant_revoked: true,
-                    ..fresh()
-                },
-                GRACE,
-                Decision::Refuse,
-            ),
-            (
-                "revoked grant, used within grace",
-                Presented {
-                    grant_revoked: true,
-                    ..rotated(1)
-                },
-                GRACE,
-                Decision::Refuse,
-            ),
-            // A successor killed by a retry: dead, but no sign of theft.
-            (
-                "superseded",
-                Presented {
-                    superseded: true,
-                    successor_alive: false,
-                    ..rotated(1)
-                },
-                GRACE,
-                Decision::Refuse,
-            ),
+            ("RFC 6749 §6 a live token of its client rotates", fresh(), GRACE, Rotate),
+            ("§6 ... also with the grace off", fresh(), 0, Rotate),
+            ("RFC 9700 §4.14.2 grace: rotated just now, same client, successor unused", rotated(0), GRACE, Retry),
+            ("§4.14.2 grace: a retry within it", rotated(29), GRACE, Retry),
+            ("RFC 9700 §4.14.2 reuse at the end of the grace", rotated(30), GRACE, Reuse),
+            ("§4.14.2 reuse after the grace", rotated(31), GRACE, Reuse),
+            ("§4.14.2 reuse, grace off", rotated(0), 0, Reuse),
+            ("§4.14.2 within the grace, but another client", other_client(rotated(1)), GRACE, Reuse),
+            ("§4.14.2 within the grace, successor already used: the client moved on", moved_on, GRACE, Reuse),
+            ("§4.14.2 after the grace, another client", other_client(rotated(3600)), GRACE, Reuse),
+            ("§4.14.2 rotated, and expired since", rotated_then_expired, GRACE, Reuse),
+            ("RFC 6749 §6 expired: refused, nothing changes", expired, GRACE, Refuse),
+            ("§6 bound to its client: another's is refused, nothing changes", other_client(fresh()), GRACE, Refuse),
+            ("RFC 7009 §2.1 a revoked family stays revoked", revoked(fresh()), GRACE, Refuse),
+            ("§2.1 revoked family, rotated within the grace", revoked(rotated(1)), GRACE, Refuse),
+            ("§4.14.2 superseded by a retry: dead, but no sign of theft", superseded, GRACE, Refuse),
         ];
         for (name, token, grace, expected) in cases {
             assert_eq!(decide(token, *grace, NOW), *expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_scope_of_a_refresh() {
+        let held = || ScopeSet::parse("openid email offline_access").unwrap();
+        // (case, scope asked, the scope of the new tokens or the refusal)
+        #[rustfmt::skip]
+        let cases: &[(&str, Option<&str>, Result<&str, &str>)] = &[
+            ("RFC 6749 §6 omitted: the scope held", None, Ok("openid email offline_access")),
+            ("§6 empty counts as omitted", Some(""), Ok("openid email offline_access")),
+            ("§6 narrower", Some("openid"), Ok("openid")),
+            ("§6 the same, in another order", Some("email openid offline_access"), Ok("email openid offline_access")),
+            ("§6 wider than the grant", Some("openid phone"), Err("invalid_scope")),
+            ("§3.3 malformed", Some("openid \"x\""), Err("invalid_scope")),
+        ];
+        for (case, asked, expected) in cases {
+            let outcome = narrowed(held(), *asked)
+                .map(|s| s.to_string())
+                .map_err(|e| e.code.as_str());
+            assert_eq!(outcome.as_deref().map_err(|e| *e), *expected, "{case}");
         }
     }
 }

@@ -4,12 +4,12 @@
 //! the decision, so requests presenting one token run one after another on both databases:
 //! a concurrent duplicate is a retry, never a second live successor nor a false reuse.
 
-use super::refresh_rule::{decide, Decision, Presented};
-use super::{id_token_for, IdTokenInput, TokenResponse};
+use super::refresh_rule::{decide, narrowed, Decision, Presented};
+use super::{id_token_for, still_authorized, IdTokenInput, Refusal, TokenResponse};
 use crate::domain::{GrantType, ScopeSet, SecretToken, TokenHash};
+use crate::oauth::error::InternalError;
 use crate::oauth::issue::{self, AccessToken, AccessTokenClaims};
-use crate::oauth::OAuthError;
-use crate::state::AppState;
+use crate::oauth::{Error, OAuthError, Provider};
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::clients::Client;
 use crate::store::grants::{self, Grant};
@@ -22,58 +22,60 @@ fn invalid() -> OAuthError {
 }
 
 pub fn refresh(
-    state: &AppState,
+    provider: &Provider<'_>,
     conn: &mut DbConn,
     client: &Client,
     presented: &str,
     scope: Option<&str>,
     now: i64,
-) -> Result<TokenResponse, OAuthError> {
+) -> Result<TokenResponse, Error> {
     if !client.allows_grant(GrantType::RefreshToken) {
         return Err(OAuthError::unauthorized_client(
             "this client may not use the refresh_token grant",
-        ));
+        )
+        .into());
     }
     let hash = SecretToken::from_presented(presented)
         .ok_or_else(invalid)?
         .hash();
-    let grace = state.settings.tokens.refresh_reuse_grace;
+    let grace = provider.tokens.refresh_reuse_grace;
     // A token only ever gets deader: a refusal seen without the lock stands.
     let Some((stored, grant, view)) = look(conn, &hash, client, now)? else {
-        return Err(invalid());
+        return Err(invalid().into());
     };
     if decide(&view, grace, now) == Decision::Refuse {
         if view.superseded && !view.grant_revoked {
             trace_superseded(conn, client, &stored.token, now)?;
         }
-        return Err(invalid());
+        return Err(invalid().into());
     }
     // Everything slow (reads, signing) before the write transaction. Its refusals (a
     // disabled user, withdrawn consent, a wider scope) count only if the token is to be
     // exchanged: a reuse revokes the family regardless.
-    let prepared = grant
-        .ok_or_else(invalid)
-        .and_then(|grant| prepare(state, conn, client, &stored.token, grant, scope, now));
+    let prepared = match grant {
+        Some(grant) => prepare(provider, conn, client, &stored.token, grant, scope, now),
+        None => Err(invalid().into()),
+    };
     let outcome = write_transaction::<_, StoreError>(conn, |conn| {
-        apply(state, conn, client, &hash, prepared.as_ref().ok(), now)
+        apply(grace, conn, client, &hash, prepared.as_ref().ok(), now)
     })?;
     match outcome {
         Outcome::Issued => {}
-        Outcome::Refused => return Err(invalid()),
-        Outcome::Unprepared => return Err(prepared.err().unwrap_or_else(invalid)),
+        Outcome::Refused => return Err(invalid().into()),
+        Outcome::Unprepared => return Err(prepared.err().unwrap_or_else(|| invalid().into())),
     }
-    respond(state, client, prepared?, now)
+    Ok(respond(provider, client, prepared?, now)?)
 }
 
 /// The token response (RFC 6749 §5.1) for a stored exchange.
 fn respond(
-    state: &AppState,
+    provider: &Provider<'_>,
     client: &Client,
     p: Prepared,
     now: i64,
-) -> Result<TokenResponse, OAuthError> {
+) -> Result<TokenResponse, InternalError> {
     let id_token = id_token_for(
-        state,
+        provider,
         IdTokenInput {
             client,
             user: &p.user,
@@ -151,32 +153,36 @@ struct Prepared {
 }
 
 fn prepare(
-    state: &AppState,
+    provider: &Provider<'_>,
     conn: &mut DbConn,
     client: &Client,
     stored: &RefreshToken,
     grant: Grant,
     scope: Option<&str>,
     now: i64,
-) -> Result<Prepared, OAuthError> {
+) -> Result<Prepared, Error> {
     let Some((user, profile)) = users::find_with_profile(conn, &stored.user_id)? else {
-        return Err(invalid());
+        return Err(invalid().into());
     };
-    if user.disabled {
-        return Err(OAuthError::invalid_grant("the user is disabled"));
-    }
+    let consented = match client.skip_consent {
+        true => None,
+        false => consents::consented_scope(conn, &user.id, &client.client_id)?,
+    };
     // Withdrawn consent ends offline access too.
     let held = stored.scope.clone();
-    if !client.skip_consent {
-        let consented = consents::consented_scope(conn, &user.id, &client.client_id)?;
-        if !consented.is_some_and(|c| held.is_subset(&c)) {
-            return Err(OAuthError::invalid_grant("the user withdrew consent"));
+    match still_authorized(&user, consented.as_ref(), client, &held) {
+        Ok(()) => {}
+        Err(Refusal::Disabled) => {
+            return Err(OAuthError::invalid_grant("the user is disabled").into())
+        }
+        Err(Refusal::ConsentWithdrawn) => {
+            return Err(OAuthError::invalid_grant("the user withdrew consent").into())
         }
     }
     let scope = narrowed(held, scope)?;
     let scope_text = scope.to_string();
     let access = issue::access_token(
-        state,
+        provider,
         &AccessTokenClaims {
             subject: &user.id,
             client_id: client.client_id.as_str(),
@@ -191,7 +197,7 @@ fn prepare(
         &user.id,
         &scope,
         now,
-        state.settings.tokens.refresh_token_lifetime,
+        provider.tokens.refresh_token_lifetime,
     );
     Ok(Prepared {
         user,
@@ -205,20 +211,6 @@ fn prepare(
     })
 }
 
-/// RFC 6749 §6: a narrower scope may be asked for, never a wider one.
-fn narrowed(held: ScopeSet, asked: Option<&str>) -> Result<ScopeSet, OAuthError> {
-    let Some(raw) = asked.filter(|s| !s.is_empty()) else {
-        return Ok(held);
-    };
-    let asked = ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
-    if !asked.is_subset(&held) {
-        return Err(OAuthError::invalid_scope(
-            "the requested scope exceeds the original grant",
-        ));
-    }
-    Ok(asked)
-}
-
 enum Outcome {
     /// The prepared tokens were stored: hand them out.
     Issued,
@@ -230,7 +222,7 @@ enum Outcome {
 
 /// Inside the write transaction: lock, look again, decide, apply.
 fn apply(
-    state: &AppState,
+    grace: i64,
     conn: &mut DbConn,
     client: &Client,
     hash: &TokenHash,
@@ -243,7 +235,7 @@ fn apply(
     let Some((stored, _, view)) = look(conn, hash, client, now)? else {
         return Ok(Outcome::Refused);
     };
-    let decision = decide(&view, state.settings.tokens.refresh_reuse_grace, now);
+    let decision = decide(&view, grace, now);
     let p = match (decision, prepared) {
         (Decision::Refuse, _) => return Ok(Outcome::Refused),
         (Decision::Reuse, _) => {

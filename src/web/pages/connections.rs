@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::oauth::connections::{self, Connection};
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::web::client_ip;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
@@ -30,9 +31,12 @@ pub async fn show(
     };
     let list = {
         let state = state.clone();
-        web::block(move || connections::list(&state, &session.user.id))
-            .await?
-            .map_err(PageError::from)?
+        web::block(move || {
+            let mut conn = state.pool.get().map_err(StoreError::from)?;
+            connections::list(&mut conn, &session.user.id)
+        })
+        .await?
+        .map_err(PageError::from)?
     };
     let csrf = CsrfToken::for_request(&req, state.cookies_secure());
     let page = ConnectionsPage {
@@ -63,7 +67,8 @@ pub async fn revoke(
     let (ip, now) = (client_ip(&req), state.clock.now());
     let client_id = form.into_inner().client_id;
     web::block(move || {
-        connections::withdraw(&state, &session.user.id, &client_id, ip.as_deref(), now)
+        let mut conn = state.pool.get().map_err(StoreError::from)?;
+        connections::withdraw(&mut conn, &session.user.id, &client_id, ip.as_deref(), now)
     })
     .await?
     .map_err(PageError::from)?;

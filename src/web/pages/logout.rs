@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::web::client_ip;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
+use crate::web::protocol;
 use crate::web::session::{self, CurrentSession};
 
 #[derive(Template)]
@@ -68,12 +69,11 @@ async fn run(
     let now = state.clock.now();
     let is_account_logout =
         confirmed && params.post_logout_redirect_uri.is_none() && params.client_id.is_none();
-    let decision = {
-        let state = state.clone();
-        web::block(move || logout::decide(&state, &params, user.as_deref(), confirmed, now))
-            .await?
-            .map_err(PageError::from)?
-    };
+    let decision = protocol::call(&state, move |provider, conn| {
+        logout::handle(provider, conn, &params, user.as_deref(), confirmed, now)
+    })
+    .await?
+    .map_err(PageError::from)?;
     match decision {
         Decision::Invalid(message) => Err(PageError::BadRequest(message.into())),
         Decision::Confirm {

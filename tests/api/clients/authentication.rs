@@ -45,7 +45,10 @@ fn auth(
     secret: Option<&str>,
 ) -> Result<ferrid::store::clients::Client, ferrid::oauth::OAuthError> {
     let presented = PresentedCredentials::parse(header, id, secret)?;
-    authenticate(&mut app.conn(), &presented)
+    match authenticate(&mut app.conn(), &presented) {
+        Err(ferrid::oauth::Error::OAuth(refused)) => Err(refused),
+        other => Ok(other.expect("the database answers")),
+    }
 }
 
 fn basic(id: &str, secret: &str) -> String {
