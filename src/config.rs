@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::crypto::password::Argon2Params;
 use crate::domain::{PasswordPolicy, SigningAlg};
 
 mod mail;
@@ -75,6 +76,15 @@ impl PasswordSettings {
     /// The rules every new password must meet.
     pub fn policy(&self) -> PasswordPolicy {
         PasswordPolicy::new(self.min_length)
+    }
+
+    /// The argon2id cost of new hashes.
+    pub fn argon2(&self) -> Argon2Params {
+        Argon2Params {
+            memory_kib: self.memory_kib,
+            iterations: self.iterations,
+            parallelism: self.parallelism,
+        }
     }
 }
 

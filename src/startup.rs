@@ -13,8 +13,8 @@ use std::time::Duration;
 use crate::accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::crypto::key_store::{self, KeyPolicy, KeyStore, KeyStoreError};
 use crate::crypto::password::PasswordHasher;
+use crate::keys::{self, KeyPolicy, KeyStore, KeyStoreError};
 use crate::mail::{self, Mailer};
 use crate::security::connections::ConnectionCounter;
 use crate::security::cors::AllowedOrigins;
@@ -52,7 +52,7 @@ impl Application {
         let keys = Arc::new(open_key_store(&settings, &pool, clock.now())?);
         // Mail settings are checked before anything binds: a bad SMTP setup stops the start.
         let mailer = Mailer::from_settings(&settings.mail, settings.is_production())?;
-        let hasher = PasswordHasher::new(&settings.password)
+        let hasher = PasswordHasher::new(settings.password.argon2())
             .map_err(|e| anyhow::anyhow!("password: invalid argon2 parameters: {e}"))?;
         let listener = TcpListener::bind(&settings.server.bind).map_err(|e| {
             anyhow::anyhow!(
@@ -196,7 +196,7 @@ fn admit_connection(
 /// Loads (in development, creates) the master key and opens the key store. A master key that
 /// does not open the stored keys stops the start here, before anything is changed.
 fn open_key_store(settings: &Settings, pool: &store::Pool, now: i64) -> anyhow::Result<KeyStore> {
-    let (master, generated) = key_store::load_master_key(settings)?;
+    let (master, generated) = keys::load_master_key(settings)?;
     if generated {
         let path = settings.server.data_dir.join("master.key");
         log::warn!(

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::crypto::key_store::KeyStore;
 use crate::crypto::password::PasswordHasher;
+use crate::keys::KeyStore;
 use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::LoginLimiter;
 use crate::store::Pool;

@@ -30,7 +30,7 @@ pub fn add(
     let context = PasswordContext::new(&email, name);
     let password = Password::new(&read_password()?, &settings.password.policy(), &context)
         .map_err(|e| CliError::Usage(format!("password: {e}")))?;
-    let hasher = PasswordHasher::new(&settings.password)
+    let hasher = PasswordHasher::new(settings.password.argon2())
         .map_err(|e| CliError::Usage(format!("password settings: {e}")))?;
     let hash = hasher.hash(&password);
     let pool = open_pool(settings)?;
