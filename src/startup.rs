@@ -86,7 +86,7 @@ impl Application {
         spawn_mail_worker(&state, mailer)?;
         // The common-password list (half a million entries) loads off the request path.
         std::thread::spawn(crate::domain::password::warm_up);
-        let setup_link = accounts::issue_setup_token(&state, state.clock.now())?
+        let setup_link = accounts::issue_setup_token(&mut *state.conn()?, state.clock.now())?
             .map(|token| format!("{issuer}/setup?token={}", token.as_str()));
         let server = serve(&state, listener)?;
         Ok(Application {

@@ -9,6 +9,7 @@ mod email;
 mod grant_type;
 mod key_state;
 pub mod password;
+pub mod profile;
 mod redirect_uri;
 mod role;
 mod scope;
@@ -24,6 +25,9 @@ pub use email::Email;
 pub use grant_type::GrantType;
 pub use key_state::KeyState;
 pub use password::{Password, PasswordContext, PasswordError, PasswordPolicy};
+pub use profile::{
+    AddressParts, LineField, PhoneNumber, PostalAddress, ProfileLine, StreetAddress,
+};
 pub use redirect_uri::{RedirectUri, RedirectUriError};
 pub use role::Role;
 pub use scope::ScopeSet;
