@@ -8,6 +8,7 @@ mod code_challenge;
 mod email;
 mod grant_type;
 mod key_state;
+mod origin;
 pub mod password;
 pub mod profile;
 mod redirect_uri;
@@ -24,6 +25,7 @@ pub use code_challenge::CodeChallenge;
 pub use email::Email;
 pub use grant_type::GrantType;
 pub use key_state::KeyState;
+pub use origin::Origin;
 pub use password::{Password, PasswordContext, PasswordError, PasswordPolicy};
 pub use profile::{
     AddressParts, LineField, PhoneNumber, PostalAddress, ProfileLine, StreetAddress,
