@@ -146,91 +146,93 @@ fn passwords_in_database_urls_are_masked() {
 
 /// Each case: a variable, and the key and words the refusal must have. Serde refuses these
 /// as they are read (an address, a word from a list, a URL, a non-zero count).
+const REFUSED: &[(&str, &str, &str)] = &[
+    (
+        "FERRID__SERVER__BIND",
+        "nonsense",
+        "server.bind: 'nonsense' is not an address",
+    ),
+    ("FERRID__SERVER__BIND", "localhost:80", "server.bind:"),
+    (
+        "FERRID__SERVER__ENVIRONMENT",
+        "prod",
+        "server.environment: 'prod' must be development or production",
+    ),
+    (
+        "FERRID__SERVER__ISSUER",
+        "https://id.example.com/",
+        "server.issuer: 'https://id.example.com/' must not end with a slash",
+    ),
+    (
+        "FERRID__SERVER__ISSUER",
+        "ftp://id.example.com",
+        "server.issuer: 'ftp://id.example.com' must be an http or https URL",
+    ),
+    (
+        "FERRID__SERVER__ISSUER",
+        "https://id.example.com?x=1",
+        "server.issuer: 'https://id.example.com?x=1' must not have a query",
+    ),
+    (
+        "FERRID__KEYS__ALGORITHM",
+        "HS256",
+        "keys.algorithm: 'HS256' must be RS256 or ES256",
+    ),
+    (
+        "FERRID__KEYS__ALGORITHM",
+        "rs256",
+        "keys.algorithm: 'rs256' must be RS256 or ES256",
+    ),
+    (
+        "FERRID__DATABASE__POOL_SIZE",
+        "0",
+        "database.pool_size: 0 must be at least 1",
+    ),
+    (
+        "FERRID__DATABASE__POOL_SIZE",
+        "-2",
+        "database.pool_size: -2 must be at least 1",
+    ),
+    (
+        "FERRID__DATABASE__POOL_SIZE",
+        "5000000000",
+        "database.pool_size: 5000000000 is too large",
+    ),
+    (
+        "FERRID__SERVER__BLOCKING_THREADS",
+        "0",
+        "server.blocking_threads: 0 must be at least 1",
+    ),
+    (
+        "FERRID__KEYS__POLL_INTERVAL",
+        "0",
+        "keys.poll_interval: 0 must be at least 1",
+    ),
+    (
+        "FERRID__MAIL__POLL_INTERVAL",
+        "0",
+        "mail.poll_interval: 0 must be at least 1",
+    ),
+    (
+        "FERRID__MAIL__TIMEOUT",
+        "0",
+        "mail.timeout: 0 must be at least 1",
+    ),
+    (
+        "FERRID__SERVER__CORS_ORIGINS",
+        "https://a.example/",
+        "server.cors_origins: 'https://a.example/' is not an origin",
+    ),
+    (
+        "FERRID__SERVER__BOGUS",
+        "1",
+        "server.bogus: unknown key, expected one of `bind`",
+    ),
+];
+
 #[test]
 fn typed_values_are_refused_naming_their_key() {
-    for (var, value, expected) in [
-        (
-            "FERRID__SERVER__BIND",
-            "nonsense",
-            "server.bind: 'nonsense' is not an address",
-        ),
-        ("FERRID__SERVER__BIND", "localhost:80", "server.bind:"),
-        (
-            "FERRID__SERVER__ENVIRONMENT",
-            "prod",
-            "server.environment: 'prod' must be development or production",
-        ),
-        (
-            "FERRID__SERVER__ISSUER",
-            "https://id.example.com/",
-            "server.issuer: 'https://id.example.com/' must not end with a slash",
-        ),
-        (
-            "FERRID__SERVER__ISSUER",
-            "ftp://id.example.com",
-            "server.issuer: 'ftp://id.example.com' must be an http or https URL",
-        ),
-        (
-            "FERRID__SERVER__ISSUER",
-            "https://id.example.com?x=1",
-            "server.issuer: 'https://id.example.com?x=1' must not have a query",
-        ),
-        (
-            "FERRID__KEYS__ALGORITHM",
-            "HS256",
-            "keys.algorithm: 'HS256' must be RS256 or ES256",
-        ),
-        (
-            "FERRID__KEYS__ALGORITHM",
-            "rs256",
-            "keys.algorithm: 'rs256' must be RS256 or ES256",
-        ),
-        (
-            "FERRID__DATABASE__POOL_SIZE",
-            "0",
-            "database.pool_size: 0 must be at least 1",
-        ),
-        (
-            "FERRID__DATABASE__POOL_SIZE",
-            "-2",
-            "database.pool_size: -2 must be at least 1",
-        ),
-        (
-            "FERRID__DATABASE__POOL_SIZE",
-            "5000000000",
-            "database.pool_size: 5000000000 is too large",
-        ),
-        (
-            "FERRID__SERVER__BLOCKING_THREADS",
-            "0",
-            "server.blocking_threads: 0 must be at least 1",
-        ),
-        (
-            "FERRID__KEYS__POLL_INTERVAL",
-            "0",
-            "keys.poll_interval: 0 must be at least 1",
-        ),
-        (
-            "FERRID__MAIL__POLL_INTERVAL",
-            "0",
-            "mail.poll_interval: 0 must be at least 1",
-        ),
-        (
-            "FERRID__MAIL__TIMEOUT",
-            "0",
-            "mail.timeout: 0 must be at least 1",
-        ),
-        (
-            "FERRID__SERVER__CORS_ORIGINS",
-            "https://a.example/",
-            "server.cors_origins: 'https://a.example/' is not an origin",
-        ),
-        (
-            "FERRID__SERVER__BOGUS",
-            "1",
-            "server.bogus: unknown key, expected one of `bind`",
-        ),
-    ] {
+    for (var, value, expected) in REFUSED {
         let err = Settings::load(None, vars(&[(var, value)]))
             .unwrap_err()
             .to_string();
