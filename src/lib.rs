@@ -1,5 +1,6 @@
 //! Ferrid: a standalone OAuth 2.0 / OpenID Connect identity provider.
-//! Module list only; see DESIGN.md for the layers.
+//! Module list only; README.md ("Architecture") shows the layers, and `layer_rules`
+//! (a test) keeps them.
 pub mod accounts;
 pub mod cli;
 pub mod clock;
@@ -15,3 +16,6 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod web;
+
+#[cfg(test)]
+mod layer_rules;

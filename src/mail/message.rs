@@ -4,16 +4,7 @@ use askama::Template;
 
 use super::templates as t;
 use super::MailError;
-use crate::domain::Email;
-
-/// A rendered message, as the queue stores it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MailMessage {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+use crate::domain::{Email, MailMessage};
 
 /// The messages issue 10's account flows send. Links are absolute (see `Links`).
 #[derive(Clone, Copy, Debug)]
