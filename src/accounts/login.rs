@@ -4,7 +4,7 @@ use crate::domain::{Email, Password, SecretToken};
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::sessions::{self, Session};
 use crate::store::users::{self, User};
-use crate::store::DbConn;
+use crate::store::{DbConn, Pool, StoreError};
 
 /// A fresh login session: the secret goes into the cookie, only its hash is stored.
 pub struct NewSession {
@@ -13,9 +13,10 @@ pub struct NewSession {
 }
 
 /// Password login. An unknown email is checked against a dummy hash, so the time taken and
-/// the message are the same as for a wrong password (no user enumeration).
+/// the message are the same as for a wrong password (no user enumeration). The input and
+/// the limits are checked before a connection is taken from the pool.
 pub fn login(
-    conn: &mut DbConn,
+    pool: &Pool,
     accounts: &Accounts<'_>,
     email: &str,
     password: &str,
@@ -28,6 +29,8 @@ pub fn login(
     limiter
         .check(email.normalized(), ip, now)
         .map_err(AccountError::RateLimited)?;
+    let mut conn = pool.get().map_err(StoreError::from)?;
+    let conn = &mut conn;
     let found = users::find_for_login(conn, &email)?;
     let stored_hash = found.as_ref().and_then(|(_, h)| h.as_deref());
     let password_ok = accounts.hasher.verify(&password, stored_hash);

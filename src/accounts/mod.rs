@@ -7,9 +7,10 @@
 //! - `profile.rs`: the /account profile form, parsed into the domain's profile types;
 //! - `connections.rs`: the applications a user let in, and withdrawing that consent.
 //!
-//! Synchronous (argon2 and diesel block); handlers call these inside `web::block`, with a
-//! connection and, for what hashes passwords or counts logins, the [`Accounts`] services.
-//! Nothing here knows HTTP or the application state.
+//! Synchronous (argon2 and diesel block); handlers call these inside `web::block`. Each takes
+//! a connection, or the pool when it checks input or hashes before it needs the database (so
+//! no connection waits on that work), and, for what hashes passwords or counts logins, the
+//! [`Accounts`] services. Nothing here knows HTTP or the application state.
 use crate::crypto::password::PasswordHasher;
 use crate::domain::{DomainError, PasswordError, PasswordPolicy};
 use crate::security::rate_limit::{LoginLimiter, Refusal};

@@ -7,7 +7,7 @@ use super::{AccountError, Accounts};
 use crate::domain::{Role, SecretToken};
 use crate::store::setup;
 use crate::store::users;
-use crate::store::{write_transaction, DbConn};
+use crate::store::{write_transaction, DbConn, Pool, StoreError};
 
 /// How long a printed setup link stays valid.
 pub const SETUP_LINK_LIFETIME: i64 = 24 * 3600;
@@ -33,9 +33,9 @@ pub fn setup_link_is_usable(
 
 /// Creates the first admin through the setup link, consuming it, and logs them in. The
 /// token is consumed and the admin created in one transaction, so two concurrent
-/// submissions cannot both succeed.
+/// submissions cannot both succeed. The form is checked before a connection is taken.
 pub fn create_first_admin(
-    conn: &mut DbConn,
+    pool: &Pool,
     accounts: &Accounts<'_>,
     token: &SecretToken,
     form: &Registration<'_>,
@@ -43,16 +43,17 @@ pub fn create_first_admin(
     now: i64,
 ) -> Result<NewSession, AccountError> {
     let account = form.account(Role::Admin).check(&accounts.password_policy)?;
+    let mut conn = pool.get().map_err(StoreError::from)?;
     // Refuse a dead link before spending a hash on it.
-    if !setup::token_is_usable(conn, &token.hash(), now)? {
+    if !setup::token_is_usable(&mut conn, &token.hash(), now)? {
         return Err(AccountError::SetupLinkInvalid);
     }
     let account = account.hash(accounts.hasher);
-    let user = write_transaction(conn, |conn| {
+    let user = write_transaction(&mut conn, |conn| {
         if !setup::consume_token(conn, &token.hash(), now)? {
             return Err(AccountError::SetupLinkInvalid);
         }
         insert_user(conn, &account, Channel::SetupLink { ip }, now)
     })?;
-    start_session(conn, accounts.session_lifetime, user, now)
+    start_session(&mut conn, accounts.session_lifetime, user, now)
 }

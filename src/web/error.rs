@@ -1,18 +1,20 @@
-//! Where errors become HTTP: the one map, written once. Each layer has its own error type,
-//! and reaches a response only through here or `web::oauth_error`:
+//! Where errors become HTTP: the one map, written once. Each layer has its own error type
+//! and reaches a response only through this file or `web::oauth_error`:
 //!
-//! | layer      | error                                  | reaches HTTP as                        |
-//! |------------|----------------------------------------|----------------------------------------|
-//! | domain/    | `DomainError`, `PasswordError`, `RedirectUriError` | a message on the form (inside `AccountError`), or an `OAuthError` description |
-//! | store/     | `StoreError`                           | unreachable database: 503 page, or `temporarily_unavailable` with Retry-After; otherwise 500, cause logged |
-//! | crypto/    | `JwtError`, `KeyError`                 | a refused token: the protocol's `invalid_token` / `invalid_grant`; otherwise 500 |
-//! | keys/      | `KeyStoreError`                        | start-up and maintenance only: logged (a failed start exits 1) |
-//! | mail/      | `MailError`                            | the delivery worker only: logged, retried |
-//! | config/    | `ConfigError`                          | start-up only: every problem named, exit status 2 |
-//! | cli/       | `CliError`                             | exit status 2 (usage) or 1 (failed)    |
-//! | accounts/  | `AccountError`                         | `From<AccountError> for PageError` below: the user's to fix, 400 (the page shows its form again); `RateLimited`, 429; `Store`, as store/ |
-//! | oauth/     | `OAuthError` (RFC error responses only) | `web::oauth_error`: JSON, status by code (RFC 6749 §5.2, RFC 6750 §3.1); on pages (/authorize, /consent, /logout) through `From<OAuthError> for PageError` |
-//! | web/       | `PageError`                            | this file: an HTML page with a way back |
+//! | layer    | error                                   | becomes                                  |
+//! |----------|-----------------------------------------|------------------------------------------|
+//! | domain   | `DomainError`, `PasswordError`, …       | 400: the form again, with the message    |
+//! | store    | `StoreError`                            | unreachable: 503 + Retry-After; else 500 |
+//! | crypto   | `JwtError`, `KeyError`                  | through oauth (`invalid_token`, …); 500  |
+//! | keys     | `KeyStoreError`                         | none: start-up and maintenance, logged   |
+//! | mail     | `MailError`                             | none: the delivery worker logs, retries  |
+//! | config   | `ConfigError`                           | none: every problem named, exit status 2 |
+//! | cli      | `CliError`                              | none: exit status 2 (usage) or 1         |
+//! | accounts | `AccountError`                          | `PageError` (below): 400, 429, as store  |
+//! | oauth    | `OAuthError` (RFC error responses only) | `web::oauth_error`: JSON, status by code |
+//! |          |                                         | (RFC 6749 §5.2, RFC 6750 §3.1); on the   |
+//! |          |                                         | pages, `PageError` (below)               |
+//! | web      | `PageError`                             | an HTML page with a way back (below)     |
 //!
 //! Bodies never carry internal detail: an internal cause keeps its type and source chain
 //! inside `PageError::Internal` and is logged with that chain; the user sees a plain message.
@@ -222,4 +224,92 @@ pub fn form_error_handler(
         _ => PageError::BadRequest("The form could not be read.".into()),
     };
     actix_web::error::InternalError::from_response(err.to_string(), page.error_response()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::MessageBody as _;
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+    use super::*;
+    use crate::domain::{DomainError, PasswordError};
+    use crate::security::rate_limit::Refusal;
+
+    fn corrupt() -> StoreError {
+        StoreError::Corrupt {
+            table: "users",
+            column: "role",
+            detail: "unknown role 'root'".into(),
+        }
+    }
+
+    fn lost_connection() -> StoreError {
+        let info = Box::new("server closed the connection".to_string());
+        StoreError::Database(DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            info,
+        ))
+    }
+
+    /// Each case: an account error, and the status of the page it becomes.
+    #[test]
+    fn account_errors_map_to_their_status() {
+        let cases: Vec<(AccountError, StatusCode)> = vec![
+            (
+                DomainError("Enter a valid email address.").into(),
+                StatusCode::BAD_REQUEST,
+            ),
+            (PasswordError::Common.into(), StatusCode::BAD_REQUEST),
+            (AccountError::EmailTaken, StatusCode::BAD_REQUEST),
+            (AccountError::BadCredentials, StatusCode::BAD_REQUEST),
+            (AccountError::SetupLinkInvalid, StatusCode::BAD_REQUEST),
+            (
+                AccountError::RateLimited(Refusal { retry_after: 60 }),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            (lost_connection().into(), StatusCode::SERVICE_UNAVAILABLE),
+            (corrupt().into(), StatusCode::INTERNAL_SERVER_ERROR),
+        ];
+        for (error, status) in cases {
+            let shown = format!("{error}");
+            assert_eq!(PageError::from(error).status_code(), status, "{shown}");
+        }
+    }
+
+    /// What the user sees: the status, Retry-After where waiting helps, never the cause.
+    #[actix_web::test]
+    async fn pages_show_no_internal_detail() {
+        let cases = [
+            (PageError::from(corrupt()), 500, None),
+            (PageError::from(lost_connection()), 503, Some("2")),
+            (
+                PageError::TooManyRequests { retry_after: 42 },
+                429,
+                Some("42"),
+            ),
+            (PageError::BadRequest("Enter a name.".into()), 400, None),
+        ];
+        for (error, status, retry_after) in cases {
+            let response = error.error_response();
+            assert_eq!(response.status().as_u16(), status);
+            let header = response.headers().get(header::RETRY_AFTER);
+            assert_eq!(header.and_then(|h| h.to_str().ok()), retry_after);
+            let body = response.into_body().try_into_bytes().unwrap();
+            let body = String::from_utf8_lossy(&body);
+            assert!(!body.contains("root") && !body.contains("closed"), "{body}");
+        }
+    }
+
+    #[test]
+    fn the_cause_chain_is_kept_and_not_repeated() {
+        let error = PageError::from(corrupt());
+        assert!(matches!(&error, PageError::Internal(cause) if cause.is::<StoreError>()));
+        assert_eq!(
+            cause_chain(&error),
+            "internal error: corrupt value in users.role: unknown role 'root'"
+        );
+        // "database error: {0}" already says what its source says.
+        let wrapped = StoreError::Database(DieselError::NotFound);
+        assert_eq!(cause_chain(&wrapped), "database error: Record not found");
+    }
 }

@@ -79,9 +79,15 @@ pub async fn submit(
         let state = state.clone();
         let (email, password) = (form.email.clone(), form.password);
         web::block(move || {
-            let mut conn = state.conn()?;
             let accounts = state.accounts();
-            accounts::login(&mut conn, &accounts, &email, &password, ip.as_deref(), now)
+            accounts::login(
+                &state.pool,
+                &accounts,
+                &email,
+                &password,
+                ip.as_deref(),
+                now,
+            )
         })
         .await?
     };

@@ -72,14 +72,8 @@ pub async fn submit(
                 password: &password,
                 name: &name,
             };
-            let mut conn = state.conn()?;
-            accounts::register(
-                &mut conn,
-                &state.accounts(),
-                &registration,
-                ip.as_deref(),
-                now,
-            )
+            let accounts = state.accounts();
+            accounts::register(&state.pool, &accounts, &registration, ip.as_deref(), now)
         })
         .await?
     };

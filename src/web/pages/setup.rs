@@ -92,10 +92,9 @@ pub async fn submit(
                 password: &password,
                 name: &name,
             };
-            let mut conn = state.conn()?;
             let accounts = state.accounts();
             let ip = ip.as_deref();
-            accounts::create_first_admin(&mut conn, &accounts, &token, &registration, ip, now)
+            accounts::create_first_admin(&state.pool, &accounts, &token, &registration, ip, now)
         })
         .await?
     };
