@@ -72,7 +72,7 @@ pub enum ConfigError {
     /// A source could not be read (a missing or unparsable file).
     #[error("cannot load configuration: {0}")]
     Load(#[source] config::ConfigError),
-    #[error("config file {} does not exist", .0.display())]
+    #[error("cannot load configuration: config file {} does not exist", .0.display())]
     NoFile(std::path::PathBuf),
     /// Every refused value and broken rule, each naming its key.
     #[error("invalid configuration:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
