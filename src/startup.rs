@@ -13,8 +13,8 @@ use std::time::Duration;
 use crate::accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::crypto::key_store::{self, KeyPolicy, KeyStore, KeyStoreError};
 use crate::crypto::password::PasswordHasher;
+use crate::keys::{self, KeyPolicy, KeyStore, KeyStoreError};
 use crate::mail::{self, Mailer};
 use crate::security::connections::ConnectionCounter;
 use crate::security::cors::AllowedOrigins;
@@ -46,26 +46,25 @@ impl Application {
             .ok_or_else(|| anyhow::anyhow!("database.url: unknown database scheme"))?;
         let pool = store::connect(
             &kind,
-            settings.database.pool_size,
+            settings.database.pool_size.get(),
             Duration::from_millis(settings.database.pool_timeout_ms),
         )?;
         let keys = Arc::new(open_key_store(&settings, &pool, clock.now())?);
         // Mail settings are checked before anything binds: a bad SMTP setup stops the start.
         let mailer = Mailer::from_settings(&settings.mail, settings.is_production())?;
-        let hasher = PasswordHasher::new(&settings.password)
+        let hasher = PasswordHasher::new(settings.password.argon2())
             .map_err(|e| anyhow::anyhow!("password: invalid argon2 parameters: {e}"))?;
-        let listener = TcpListener::bind(&settings.server.bind).map_err(|e| {
+        let listener = TcpListener::bind(settings.server.bind).map_err(|e| {
             anyhow::anyhow!(
                 "server.bind: cannot listen on {}: {e}",
                 settings.server.bind
             )
         })?;
         let address = listener.local_addr()?;
-        let issuer = settings
-            .server
-            .issuer
-            .clone()
-            .unwrap_or_else(|| format!("http://{address}"));
+        let issuer = match &settings.server.issuer {
+            Some(issuer) => issuer.to_string(),
+            None => format!("http://{address}"),
+        };
         let cors_origins = AllowedOrigins::new(settings.server.cors_origins.clone());
         cors_origins.refresh(&mut *pool.get()?)?;
         let login_limiter = LoginLimiter::new(settings.rate_limit.clone(), clock.clone())
@@ -86,7 +85,7 @@ impl Application {
         spawn_mail_worker(&state, mailer)?;
         // The common-password list (half a million entries) loads off the request path.
         std::thread::spawn(crate::domain::password::warm_up);
-        let setup_link = accounts::issue_setup_token(&state, state.clock.now())?
+        let setup_link = accounts::issue_setup_token(&mut *state.conn()?, state.clock.now())?
             .map(|token| format!("{issuer}/setup?token={}", token.as_str()));
         let server = serve(&state, listener)?;
         Ok(Application {
@@ -166,7 +165,7 @@ fn serve(state: &web::Data<AppState>, listener: TcpListener) -> std::io::Result<
     let per_ip = limits.max_connections_per_ip;
     let counter = (per_ip > 0).then(|| ConnectionCounter::new(per_ip));
     Ok(server
-        .worker_max_blocking_threads(limits.blocking_threads)
+        .worker_max_blocking_threads(limits.blocking_threads.get())
         // The deadline for the headers; the body's is web::request_deadline's.
         .client_request_timeout(Duration::from_millis(limits.request_timeout_ms))
         .client_disconnect_timeout(DISCONNECT_TIMEOUT)
@@ -196,7 +195,7 @@ fn admit_connection(
 /// Loads (in development, creates) the master key and opens the key store. A master key that
 /// does not open the stored keys stops the start here, before anything is changed.
 fn open_key_store(settings: &Settings, pool: &store::Pool, now: i64) -> anyhow::Result<KeyStore> {
-    let (master, generated) = key_store::load_master_key(settings)?;
+    let (master, generated) = keys::load_master_key(settings)?;
     if generated {
         let path = settings.server.data_dir.join("master.key");
         log::warn!(
@@ -216,7 +215,7 @@ fn open_key_store(settings: &Settings, pool: &store::Pool, now: i64) -> anyhow::
 /// application state is gone.
 fn spawn_maintenance(state: &web::Data<AppState>) {
     let weak: Weak<AppState> = Arc::downgrade(&state.clone().into_inner());
-    let interval = Duration::from_secs(state.settings.keys.poll_interval);
+    let interval = Duration::from_secs(state.settings.keys.poll_interval.get());
     let spawned = std::thread::Builder::new()
         .name("ferrid-maintenance".into())
         .spawn(move || {
@@ -252,7 +251,7 @@ fn spawn_mail_worker(state: &web::Data<AppState>, mailer: Mailer) -> anyhow::Res
         state.pool.clone(),
         mailer,
         state.clock.clone(),
-        Duration::from_secs(state.settings.mail.poll_interval),
+        Duration::from_secs(state.settings.mail.poll_interval.get()),
         weak,
     )
     .map_err(|e| anyhow::anyhow!("cannot start the mail worker: {e}"))?;

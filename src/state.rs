@@ -2,14 +2,15 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::crypto::key_store::KeyStore;
 use crate::crypto::password::PasswordHasher;
+use crate::keys::KeyStore;
 use crate::oauth::provider::{Provider, TokenPolicy};
 use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::LoginLimiter;
-use crate::store::Pool;
+use crate::store::{Pool, PooledConn, StoreError};
 
 pub struct AppState {
     /// Where every handler and background job reads the time (a manual clock in tests).
@@ -31,6 +32,23 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A pooled connection, waiting at most `database.pool_timeout_ms` (then the database
+    /// counts as unavailable).
+    pub fn conn(&self) -> Result<PooledConn, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// What the account operations use: the hasher, the password policy, the login
+    /// limiter and the session lifetime.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts {
+            hasher: &self.hasher,
+            password_policy: self.settings.password.policy(),
+            login_limiter: &self.login_limiter,
+            session_lifetime: self.settings.session.lifetime,
+        }
+    }
+
     /// Cookies get `Secure` whenever the issuer is https.
     pub fn cookies_secure(&self) -> bool {
         self.issuer.starts_with("https://")

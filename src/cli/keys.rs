@@ -1,7 +1,7 @@
 //! `ferrid keys list` and `ferrid keys rotate`.
 use super::{open_pool, CliError};
 use crate::config::Settings;
-use crate::crypto::key_store::{self, KeyPolicy, KeyStore};
+use crate::keys::{load_master_key, KeyPolicy, KeyStore};
 use crate::store::keys;
 use crate::store::StoreError;
 
@@ -56,7 +56,7 @@ pub fn list(settings: &Settings, json: bool) -> Result<(), CliError> {
 pub fn rotate(settings: &Settings, now: i64) -> Result<(), CliError> {
     let pool = open_pool(settings)?;
     let mut conn = pool.get().map_err(StoreError::from)?;
-    let (master, _) = key_store::load_master_key(settings).map_err(failed)?;
+    let (master, _) = load_master_key(settings).map_err(failed)?;
     let store = KeyStore::open(&mut conn, master, KeyPolicy::from_settings(settings), now)
         .map_err(failed)?;
     let created = store.rotate(&mut conn, now).map_err(failed)?;

@@ -1,12 +1,12 @@
-//! `ferrid user add` and `ferrid user set-role`.
+//! `ferrid user add` and `ferrid user set-role`: the same account operations as
+//! registration and the console (`accounts::create_user`, `accounts::set_role`).
 use std::io::BufRead as _;
 
 use super::{open_pool, CliError};
+use crate::accounts::{self, AccountError, Channel, NewAccount};
 use crate::config::Settings;
 use crate::crypto::password::PasswordHasher;
-use crate::domain::{Email, Password, PasswordContext, Role};
-use crate::store::audit::{self, Event, EventKind};
-use crate::store::users::{self, NewUser};
+use crate::domain::{Email, Role};
 use crate::store::StoreError;
 
 /// One line from standard input, without its line ending.
@@ -25,39 +25,32 @@ pub fn add(
     admin: bool,
     now: i64,
 ) -> Result<(), CliError> {
-    let email = Email::parse(email).map_err(|e| CliError::Usage(format!("--email: {e}")))?;
-    let name = name.trim();
-    let context = PasswordContext::new(&email, name);
-    let password = Password::new(&read_password()?, &settings.password.policy(), &context)
-        .map_err(|e| CliError::Usage(format!("password: {e}")))?;
-    let hasher = PasswordHasher::new(&settings.password)
-        .map_err(|e| CliError::Usage(format!("password settings: {e}")))?;
-    let hash = hasher.hash(&password);
-    let pool = open_pool(settings)?;
-    let mut conn = pool.get().map_err(StoreError::from)?;
+    // A bad address is said before waiting for a password on standard input.
+    Email::parse(email).map_err(|e| CliError::Usage(format!("--email: {e}")))?;
     let role = if admin { Role::Admin } else { Role::User };
-    let new = NewUser {
-        email: &email,
+    let password = read_password()?;
+    let new = NewAccount {
+        email,
         name,
-        password_hash: &hash,
+        password: &password,
         role,
     };
-    let user = match users::insert(&mut conn, &new, now) {
-        Err(StoreError::Duplicate) => {
+    let account = new.check(&settings.password.policy()).map_err(refused)?;
+    let email = account.email().clone();
+    let hasher = PasswordHasher::new(settings.password.argon2())
+        .map_err(|e| CliError::Usage(format!("password settings: {e}")))?;
+    let account = account.hash(&hasher);
+    let pool = open_pool(settings)?;
+    let mut conn = pool.get().map_err(StoreError::from)?;
+    let user = match accounts::create_user(&mut conn, &account, Channel::Cli, now) {
+        Err(AccountError::EmailTaken) => {
             return Err(CliError::Failed(format!(
                 "a user with the email {} already exists; nothing was changed",
                 email.as_str()
             )))
         }
-        other => other?,
+        other => other.map_err(refused)?,
     };
-    audit::record(
-        &mut conn,
-        &Event::new(EventKind::UserRegistered)
-            .user(&user.id)
-            .detail("cli"),
-        now,
-    )?;
     println!("created {} {} ({})", role.as_str(), email.as_str(), user.id);
     Ok(())
 }
@@ -67,21 +60,24 @@ pub fn set_role(settings: &Settings, email: &str, role: &str, now: i64) -> Resul
     let role = Role::parse(role).map_err(|e| CliError::Usage(format!("--role: {e}")))?;
     let pool = open_pool(settings)?;
     let mut conn = pool.get().map_err(StoreError::from)?;
-    let Some(user) = users::find_by_email(&mut conn, &email)? else {
-        return Err(CliError::Failed(format!(
+    match accounts::set_role(&mut conn, &email, role, Channel::Cli, now) {
+        Ok(_) => {
+            println!("{} is now {}", email.as_str(), role.as_str());
+            Ok(())
+        }
+        Err(AccountError::NoSuchUser) => Err(CliError::Failed(format!(
             "no user has the email {}",
             email.as_str()
-        )));
-    };
-    users::set_role(&mut conn, &email, role, now)?;
-    let detail = format!("cli: {} -> {}", user.role.as_str(), role.as_str());
-    audit::record(
-        &mut conn,
-        &Event::new(EventKind::RoleChanged)
-            .user(&user.id)
-            .detail(&detail),
-        now,
-    )?;
-    println!("{} is now {}", email.as_str(), role.as_str());
-    Ok(())
+        ))),
+        Err(e) => Err(refused(e)),
+    }
+}
+
+/// A refused field or password is a usage error (exit 2); anything else failed (exit 1).
+fn refused(e: AccountError) -> CliError {
+    match e {
+        AccountError::Password(e) => CliError::Usage(format!("password: {e}")),
+        AccountError::Invalid(e) => CliError::Usage(e.to_string()),
+        other => CliError::Failed(other.to_string()),
+    }
 }

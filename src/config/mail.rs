@@ -1,10 +1,11 @@
 //! `[mail]`: how messages leave (a file outbox for development, SMTP for real), who they are
 //! from, and how often the delivery worker looks for due messages.
+use std::num::NonZeroU64;
 use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::Secret;
+use super::{values, Secret};
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,9 +31,11 @@ pub struct MailSettings {
     #[serde(default)]
     pub smtp_password_file: Option<PathBuf>,
     /// Seconds for each network step of an SMTP conversation.
-    pub timeout: u64,
+    #[serde(deserialize_with = "values::at_least_one")]
+    pub timeout: NonZeroU64,
     /// Seconds between two looks for due messages.
-    pub poll_interval: u64,
+    #[serde(deserialize_with = "values::at_least_one")]
+    pub poll_interval: NonZeroU64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -83,12 +86,6 @@ impl MailSettings {
         if self.product_name.trim().is_empty() {
             problems.push("mail.product_name: must not be empty".into());
         }
-        if self.timeout == 0 {
-            problems.push("mail.timeout: must be at least 1".into());
-        }
-        if self.poll_interval == 0 {
-            problems.push("mail.poll_interval: must be at least 1".into());
-        }
         if self.smtp_password.is_some() && self.smtp_password_file.is_some() {
             problems.push(
                 "mail.smtp_password_file: give the SMTP password one way, not both this and FERRID__MAIL__SMTP_PASSWORD"
@@ -100,27 +97,34 @@ impl MailSettings {
             problems.push("mail.smtp_user: an SMTP password needs a user".into());
         }
         if self.transport == MailTransport::Smtp {
-            if self
-                .smtp_host
-                .as_deref()
-                .is_none_or(|h| h.trim().is_empty())
-            {
-                problems.push("mail.smtp_host: the smtp transport needs a host".into());
-            }
-            if self.smtp_user.is_some() && !has_password {
-                problems.push(
-                    "mail.smtp_password: an SMTP user needs a password (FERRID__MAIL__SMTP_PASSWORD or mail.smtp_password_file)"
-                        .into(),
-                );
-            }
-            // Reset links and verification codes in clear text over a network are as good as
-            // published; a relay on the same host is the one place it is harmless.
-            if production && self.smtp_tls == SmtpTls::None && !self.smtp_host_is_local() {
-                problems.push(
-                    "mail.smtp_tls: \"none\" sends reset links unencrypted; in production it is allowed only for a relay on this host (localhost)"
-                        .into(),
-                );
-            }
+            problems.extend(self.smtp_problems(production, has_password));
+        }
+        problems
+    }
+
+    /// The smtp transport's own rules.
+    fn smtp_problems(&self, production: bool, has_password: bool) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self
+            .smtp_host
+            .as_deref()
+            .is_none_or(|h| h.trim().is_empty())
+        {
+            problems.push("mail.smtp_host: the smtp transport needs a host".into());
+        }
+        if self.smtp_user.is_some() && !has_password {
+            problems.push(
+                "mail.smtp_password: an SMTP user needs a password (FERRID__MAIL__SMTP_PASSWORD or mail.smtp_password_file)"
+                    .into(),
+            );
+        }
+        // Reset links and verification codes in clear text over a network are as good as
+        // published; a relay on the same host is the one place it is harmless.
+        if production && self.smtp_tls == SmtpTls::None && !self.smtp_host_is_local() {
+            problems.push(
+                "mail.smtp_tls: \"none\" sends reset links unencrypted; in production it is allowed only for a relay on this host (localhost)"
+                    .into(),
+            );
         }
         problems
     }

@@ -36,7 +36,7 @@ pub enum KeyError {
     #[error("unsupported RSA key size {0} (supported: 2048, 3072, 4096)")]
     InvalidRsaBits(u32),
     #[error("key generation failed: {0}")]
-    Generate(String),
+    Generate(#[source] josekit::JoseError),
     #[error("invalid JWK: {0}")]
     InvalidJwk(String),
 }

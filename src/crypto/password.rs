@@ -1,10 +1,18 @@
-//! argon2id password hashing with parameters from config. Only for low-entropy human
+//! argon2id password hashing with the configured parameters. Only for low-entropy human
 //! passwords: high-entropy secrets (client secrets, tokens, codes) are SHA-256 hashed instead.
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use crate::config::PasswordSettings;
 use crate::domain::Password;
+
+/// The argon2id cost parameters (RFC 9106 §3.1: m in KiB, t passes, p lanes); the
+/// configuration's `[password]` section provides them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Argon2Params {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
 
 #[derive(Clone)]
 pub struct PasswordHasher {
@@ -16,13 +24,8 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
-    pub fn new(settings: &PasswordSettings) -> Result<Self, argon2::Error> {
-        let params = Params::new(
-            settings.memory_kib,
-            settings.iterations,
-            settings.parallelism,
-            None,
-        )?;
+    pub fn new(cost: Argon2Params) -> Result<Self, argon2::Error> {
+        let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)?;
         let mut hasher = PasswordHasher {
             params,
             dummy_hash: String::new(),
@@ -73,11 +76,10 @@ mod tests {
     use super::*;
 
     fn cheap() -> PasswordHasher {
-        PasswordHasher::new(&PasswordSettings {
+        PasswordHasher::new(Argon2Params {
             memory_kib: 64,
             iterations: 1,
             parallelism: 1,
-            min_length: 15,
         })
         .unwrap()
     }
@@ -101,11 +103,10 @@ mod tests {
     /// like a known one (parameters are read from the hash being verified).
     #[test]
     fn unknown_users_cost_a_hash_with_the_configured_parameters() {
-        let h = PasswordHasher::new(&PasswordSettings {
+        let h = PasswordHasher::new(Argon2Params {
             memory_kib: 96,
             iterations: 3,
             parallelism: 2,
-            min_length: 15,
         })
         .unwrap();
         let dummy = PasswordHash::new(&h.dummy_hash).unwrap();

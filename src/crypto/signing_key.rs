@@ -46,7 +46,6 @@ pub const RSA_BITS: [u32; 3] = [2048, 3072, 4096];
 /// Generates a new key pair. `rsa_bits` is only used (and validated against [`RSA_BITS`]) for
 /// RS256; ES256 keys are always P-256.
 pub fn generate(alg: SigningAlg, rsa_bits: u32) -> Result<KeyMaterial, KeyError> {
-    let gen_err = |e: josekit::JoseError| KeyError::Generate(e.to_string());
     let (jwk, private_pem) = match alg {
         SigningAlg::RS256 => {
             if !RSA_BITS.contains(&rsa_bits) {
@@ -54,11 +53,13 @@ pub fn generate(alg: SigningAlg, rsa_bits: u32) -> Result<KeyMaterial, KeyError>
             }
             let pair = josekit::jws::RS256
                 .generate_key_pair(rsa_bits)
-                .map_err(gen_err)?;
+                .map_err(KeyError::Generate)?;
             (pair.to_jwk_public_key(), pair.to_pem_private_key())
         }
         SigningAlg::ES256 => {
-            let pair = josekit::jws::ES256.generate_key_pair().map_err(gen_err)?;
+            let pair = josekit::jws::ES256
+                .generate_key_pair()
+                .map_err(KeyError::Generate)?;
             (pair.to_jwk_public_key(), pair.to_pem_private_key())
         }
     };
@@ -77,7 +78,7 @@ pub fn generate(alg: SigningAlg, rsa_bits: u32) -> Result<KeyMaterial, KeyError>
     for &name in key_members {
         let value = members
             .get(name)
-            .ok_or_else(|| KeyError::Generate(format!("generated JWK lacks {name:?}")))?;
+            .ok_or_else(|| KeyError::InvalidJwk(format!("generated JWK lacks {name:?}")))?;
         public.insert(name.into(), value.clone());
     }
 

@@ -1,6 +1,6 @@
 use super::DomainError;
 
-/// Where a signing key is in its lifecycle (see `crypto::key_store`).
+/// Where a signing key is in its lifecycle (see `keys`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyState {
     /// Published in the JWKS, signs nothing yet.

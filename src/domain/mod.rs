@@ -1,5 +1,7 @@
 //! Types that are valid by construction ("parse, don't validate"): once a value of one of
-//! these types exists, nothing downstream has to check it again.
+//! these types exists, nothing downstream has to check it again. Plus the few plain values
+//! two layers share (`MailMessage`, between `mail/` and `store/`). Imports nothing else of
+//! the crate.
 pub mod claims;
 mod client_auth_method;
 mod client_id;
@@ -8,7 +10,10 @@ mod code_challenge;
 mod email;
 mod grant_type;
 mod key_state;
+mod mail_message;
+mod origin;
 pub mod password;
+pub mod profile;
 mod redirect_uri;
 mod role;
 mod scope;
@@ -23,7 +28,12 @@ pub use code_challenge::CodeChallenge;
 pub use email::Email;
 pub use grant_type::GrantType;
 pub use key_state::KeyState;
+pub use mail_message::MailMessage;
+pub use origin::Origin;
 pub use password::{Password, PasswordContext, PasswordError, PasswordPolicy};
+pub use profile::{
+    AddressParts, LineField, PhoneNumber, PostalAddress, ProfileLine, StreetAddress,
+};
 pub use redirect_uri::{RedirectUri, RedirectUriError};
 pub use role::Role;
 pub use scope::ScopeSet;

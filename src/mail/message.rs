@@ -1,19 +1,10 @@
 //! What Ferrid sends: one variant of `Mail` per kind of message, rendered into a
 //! `MailMessage` (text and HTML bodies from the templates under templates/mail/).
-use askama::Template as _;
+use askama::Template;
 
 use super::templates as t;
 use super::MailError;
-use crate::domain::Email;
-
-/// A rendered message, as the queue stores it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MailMessage {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+use crate::domain::{Email, MailMessage};
 
 /// The messages issue 10's account flows send. Links are absolute (see `Links`).
 #[derive(Clone, Copy, Debug)]
@@ -44,84 +35,96 @@ pub enum Mail<'a> {
 impl Mail<'_> {
     /// Renders the message for `to`; `product` is how it names the service.
     pub fn render(&self, to: &Email, product: &str) -> Result<MailMessage, MailError> {
-        let (subject, text, html) = match *self {
-            Mail::PasswordReset { link } => (
-                format!("Reset your {product} password"),
-                t::PasswordResetText { product, link }.render()?,
-                t::PasswordResetHtml { product, link }.render()?,
-            ),
-            Mail::PasswordChanged { reset_link } => (
-                format!("Your {product} password was changed"),
-                t::PasswordChangedText {
-                    product,
-                    reset_link,
-                }
-                .render()?,
-                t::PasswordChangedHtml {
-                    product,
-                    reset_link,
-                }
-                .render()?,
-            ),
-            Mail::VerifyEmail { link } => (
-                format!("Confirm your email address for {product}"),
-                t::VerifyEmailText { product, link }.render()?,
-                t::VerifyEmailHtml { product, link }.render()?,
-            ),
-            Mail::AlreadyRegistered {
-                login_link,
-                reset_link,
-            } => (
-                format!("You already have a {product} account"),
-                t::AlreadyRegisteredText {
-                    product,
-                    login_link,
-                    reset_link,
-                }
-                .render()?,
-                t::AlreadyRegisteredHtml {
-                    product,
-                    login_link,
-                    reset_link,
-                }
-                .render()?,
-            ),
-            Mail::EmailChangeConfirm { link } => (
-                format!("Confirm your new email address for {product}"),
-                t::EmailChangeConfirmText { product, link }.render()?,
-                t::EmailChangeConfirmHtml { product, link }.render()?,
-            ),
-            Mail::EmailChangeNotice {
-                new_email,
-                reset_link,
-            } => (
-                format!("The email address of your {product} account is changing"),
-                t::EmailChangeNoticeText {
-                    product,
-                    new_email,
-                    reset_link,
-                }
-                .render()?,
-                t::EmailChangeNoticeHtml {
-                    product,
-                    new_email,
-                    reset_link,
-                }
-                .render()?,
-            ),
-            Mail::SetPassword { link } => (
-                format!("Choose your {product} password"),
-                t::SetPasswordText { product, link }.render()?,
-                t::SetPasswordHtml { product, link }.render()?,
-            ),
-        };
+        let (text, html) = self.bodies(product)?;
         Ok(MailMessage {
             to: to.as_str().to_string(),
-            subject,
+            subject: self.subject(product),
             text,
             html,
         })
     }
+
+    fn subject(&self, product: &str) -> String {
+        match self {
+            Mail::PasswordReset { .. } => format!("Reset your {product} password"),
+            Mail::PasswordChanged { .. } => format!("Your {product} password was changed"),
+            Mail::VerifyEmail { .. } => format!("Confirm your email address for {product}"),
+            Mail::AlreadyRegistered { .. } => format!("You already have a {product} account"),
+            Mail::EmailChangeConfirm { .. } => {
+                format!("Confirm your new email address for {product}")
+            }
+            Mail::EmailChangeNotice { .. } => {
+                format!("The email address of your {product} account is changing")
+            }
+            Mail::SetPassword { .. } => format!("Choose your {product} password"),
+        }
+    }
+
+    /// The text and the HTML body, from the kind's two templates.
+    fn bodies(&self, product: &str) -> Result<(String, String), MailError> {
+        match *self {
+            Mail::PasswordReset { link } => both(
+                t::PasswordResetText { product, link },
+                t::PasswordResetHtml { product, link },
+            ),
+            Mail::PasswordChanged { reset_link } => both(
+                t::PasswordChangedText {
+                    product,
+                    reset_link,
+                },
+                t::PasswordChangedHtml {
+                    product,
+                    reset_link,
+                },
+            ),
+            Mail::VerifyEmail { link } => both(
+                t::VerifyEmailText { product, link },
+                t::VerifyEmailHtml { product, link },
+            ),
+            Mail::AlreadyRegistered {
+                login_link,
+                reset_link,
+            } => both(
+                t::AlreadyRegisteredText {
+                    product,
+                    login_link,
+                    reset_link,
+                },
+                t::AlreadyRegisteredHtml {
+                    product,
+                    login_link,
+                    reset_link,
+                },
+            ),
+            Mail::EmailChangeConfirm { link } => both(
+                t::EmailChangeConfirmText { product, link },
+                t::EmailChangeConfirmHtml { product, link },
+            ),
+            Mail::EmailChangeNotice {
+                new_email,
+                reset_link,
+            } => both(
+                t::EmailChangeNoticeText {
+                    product,
+                    new_email,
+                    reset_link,
+                },
+                t::EmailChangeNoticeHtml {
+                    product,
+                    new_email,
+                    reset_link,
+                },
+            ),
+            Mail::SetPassword { link } => both(
+                t::SetPasswordText { product, link },
+                t::SetPasswordHtml { product, link },
+            ),
+        }
+    }
+}
+
+fn both(text: impl Template, html: impl Template) -> Result<(String, String), MailError> {
+    Ok((text.render()?, html.render()?))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod templates;
 mod transport;
 pub mod worker;
 
+pub use crate::domain::MailMessage;
 pub use links::Links;
-pub use message::{Mail, MailMessage};
+pub use message::Mail;
 pub use transport::{MailError, Mailer};

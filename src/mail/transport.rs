@@ -68,7 +68,7 @@ impl Mailer {
             .from
             .parse()
             .map_err(|e| MailError::Settings(format!("mail.from: {e}")))?;
-        let timeout = Duration::from_secs(settings.timeout.max(1));
+        let timeout = Duration::from_secs(settings.timeout.get());
         let transport = match settings.transport {
             MailTransport::Outbox => {
                 if production {
@@ -256,7 +256,7 @@ mod tests {
             }
             let mailer = Mailer::from_settings(&settings, false).unwrap();
             assert!(format!("{mailer:?}").contains("smtp"));
-            assert!(mailer.lease_per_message() > 8 * settings.timeout as i64);
+            assert!(mailer.lease_per_message() > 8 * settings.timeout.get() as i64);
         }
     }
 

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::claims;
-use crate::crypto::key_store::ALGORITHMS;
+use crate::keys::ALGORITHMS;
 
 pub fn metadata(issuer: &str) -> Value {
     let algs: Vec<&str> = ALGORITHMS.iter().map(|a| a.as_str()).collect();

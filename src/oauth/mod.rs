@@ -8,7 +8,6 @@
 pub mod authorize;
 pub mod claims;
 pub mod client_auth;
-pub mod connections;
 pub mod discovery;
 pub mod error;
 pub mod introspect;

@@ -3,18 +3,19 @@
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
+use crate::domain::Origin;
 use crate::store::clients;
 use crate::store::{DbConn, StoreError};
 
 #[derive(Default)]
 pub struct AllowedOrigins {
-    configured: Vec<String>,
+    configured: Vec<Origin>,
     current: RwLock<Arc<HashSet<String>>>,
 }
 
 impl AllowedOrigins {
-    pub fn new(configured: Vec<String>) -> Self {
-        let set: HashSet<String> = configured.iter().cloned().collect();
+    pub fn new(configured: Vec<Origin>) -> Self {
+        let set: HashSet<String> = configured.iter().map(|o| o.as_str().to_string()).collect();
         AllowedOrigins {
             configured,
             current: RwLock::new(Arc::new(set)),
@@ -31,44 +32,21 @@ impl AllowedOrigins {
     /// Recomputes the set from the client registry (run at start and by the maintenance
     /// thread, so clients added with the CLI are picked up without a restart).
     pub fn refresh(&self, conn: &mut DbConn) -> Result<(), StoreError> {
-        let mut set: HashSet<String> = self.configured.iter().cloned().collect();
+        let mut set: HashSet<String> = self
+            .configured
+            .iter()
+            .map(|o| o.as_str().to_string())
+            .collect();
         for client in clients::list(conn)? {
             set.extend(
                 client
                     .redirect_uris
                     .iter()
-                    .filter_map(|uri| origin_of(uri.as_str())),
+                    .filter_map(|uri| Origin::of(uri.as_str()))
+                    .map(|o| o.as_str().to_string()),
             );
         }
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(set);
         Ok(())
-    }
-}
-
-/// RFC 6454 origin of an http(s) URL; other schemes (native apps) have none to allow.
-pub fn origin_of(uri: &str) -> Option<String> {
-    let url = url::Url::parse(uri).ok()?;
-    matches!(url.scheme(), "http" | "https").then(|| url.origin().ascii_serialization())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::origin_of;
-
-    #[test]
-    fn origins_of_redirect_uris() {
-        assert_eq!(
-            origin_of("https://app.example/cb?x=1").as_deref(),
-            Some("https://app.example")
-        );
-        assert_eq!(
-            origin_of("http://127.0.0.1:3000/cb").as_deref(),
-            Some("http://127.0.0.1:3000")
-        );
-        assert_eq!(
-            origin_of("https://app.example:443/cb").as_deref(),
-            Some("https://app.example")
-        );
-        assert_eq!(origin_of("com.example.app:/cb"), None);
     }
 }

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::schema::mail_queue;
 use super::{DbConn, StoreError};
-use crate::mail::MailMessage;
+use crate::domain::MailMessage;
 
 /// A row of the queue.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 use diesel::prelude::*;
 
 use super::schema::setup_tokens;
-use super::users::{self, NewUser, User};
+use super::users;
 use super::{DbConn, StoreError};
 use crate::domain::TokenHash;
 
@@ -36,42 +36,20 @@ pub fn token_is_usable(conn: &mut DbConn, hash: &TokenHash, now: i64) -> Result<
     Ok(n == 1 && !users::admin_exists(conn)?)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    #[error("the setup link is no longer valid")]
-    LinkInvalid,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<diesel::result::Error> for SetupError {
-    fn from(e: diesel::result::Error) -> Self {
-        SetupError::Store(StoreError::Database(e))
+/// Consumes the token inside the caller's transaction (the one that creates the admin):
+/// the delete must remove exactly one unexpired row, so two concurrent submissions cannot
+/// both succeed, and then every other token goes too. `false`, with nothing to commit,
+/// when the link is dead or an admin exists.
+pub fn consume_token(conn: &mut DbConn, hash: &TokenHash, now: i64) -> Result<bool, StoreError> {
+    let consumed = diesel::delete(
+        setup_tokens::table
+            .filter(setup_tokens::token_hash.eq(hash.as_str()))
+            .filter(setup_tokens::expires_at.gt(now)),
+    )
+    .execute(conn)?;
+    if consumed != 1 || users::admin_exists(conn)? {
+        return Ok(false);
     }
-}
-
-/// Consumes the token and creates the admin in one transaction: the delete must remove
-/// exactly one unexpired row, so two concurrent submissions cannot both succeed.
-pub fn create_first_admin(
-    conn: &mut DbConn,
-    hash: &TokenHash,
-    new: &NewUser<'_>,
-    now: i64,
-) -> Result<User, SetupError> {
-    super::write_transaction(conn, |conn| {
-        let consumed = diesel::delete(
-            setup_tokens::table
-                .filter(setup_tokens::token_hash.eq(hash.as_str()))
-                .filter(setup_tokens::expires_at.gt(now)),
-        )
-        .execute(conn)
-        .map_err(StoreError::from)?;
-        if consumed != 1 || users::admin_exists(conn)? {
-            return Err(SetupError::LinkInvalid);
-        }
-        diesel::delete(setup_tokens::table)
-            .execute(conn)
-            .map_err(StoreError::from)?;
-        Ok(users::insert(conn, new, now)?)
-    })
+    diesel::delete(setup_tokens::table).execute(conn)?;
+    Ok(true)
 }

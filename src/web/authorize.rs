@@ -114,7 +114,7 @@ async fn run(
     if pending {
         response
             .add_cookie(&binding_cookie(&state, &secret))
-            .map_err(|e| PageError::Internal(e.to_string()))?;
+            .map_err(PageError::internal)?;
     }
     Ok(response)
 }

@@ -187,7 +187,7 @@ impl From<oauth::Error> for PageError {
                 log::warn!("database unavailable: {}", cause_chain(&e));
                 PageError::Unavailable
             }
-            e @ oauth::Error::Internal(_) => PageError::Internal(cause_chain(&e)),
+            e @ oauth::Error::Internal(_) => PageError::internal(e),
         }
     }
 }

@@ -34,7 +34,7 @@ pub fn logged_in_redirect(
     let mut response = super::error::see_other(location);
     response
         .add_cookie(&cookie(state, secret))
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::internal)?;
     Ok(response)
 }
 
@@ -71,9 +71,10 @@ impl FromRequest for CurrentSession {
                 return Ok(CurrentSession(None));
             };
             let now = state.clock.now();
-            let session =
-                web::block(move || crate::accounts::current_session(&state, &secret, now))
-                    .await??;
+            let session = web::block(move || {
+                crate::accounts::current_session(&mut *state.conn()?, &secret, now)
+            })
+            .await??;
             Ok(CurrentSession(session))
         })
     }

@@ -3,8 +3,8 @@
 //! not a retired key, not a key left out of the JWKS. Each row is written past the CHECK
 //! constraints, as such an edit would be.
 use diesel::connection::SimpleConnection as _;
-use ferrid::crypto::key_store::KeyStoreError;
 use ferrid::domain::{ClientId, Email};
+use ferrid::keys::KeyStoreError;
 use ferrid::startup::Application;
 use ferrid::store::{clients, consents, keys, users, StoreError};
 

@@ -150,7 +150,7 @@ async fn security_headers_are_on_every_response() {
 #[tokio::test]
 async fn an_https_issuer_makes_cookies_secure() {
     let app = spawn_app_with(Backend::Sqlite, |s| {
-        s.server.issuer = Some("https://id.example.com".into());
+        s.server.issuer = Some("https://id.example.com".parse().unwrap());
         s.secrets.master_key = Some(ferrid::config::Secret::new(
             ferrid::crypto::master_key::MasterKey::generate().to_base64(),
         ));

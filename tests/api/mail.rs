@@ -100,7 +100,7 @@ fn smtp_settings(app: &TestApp, port: u16) -> MailSettings {
     settings.smtp_host = Some("127.0.0.1".into());
     settings.smtp_port = Some(port);
     settings.smtp_tls = SmtpTls::None;
-    settings.timeout = 5;
+    settings.timeout = std::num::NonZeroU64::new(5).unwrap();
     settings
 }
 

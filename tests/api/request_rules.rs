@@ -126,7 +126,10 @@ async fn only_public_clients_require_pkce_by_default(backend: Backend) {
 /// Several consents for one user and client, each adding a scope, submitted at once (two
 /// tabs, two replicas): none fails, and the stored consent is their union.
 async fn concurrent_consents_keep_the_union(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.database.pool_size = 6).await;
+    let app = spawn_app_with(backend, |s| {
+        s.database.pool_size = std::num::NonZeroU32::new(6).unwrap()
+    })
+    .await;
     let rp = app.confidential_client();
     let scopes = [
         "openid profile",

@@ -3,7 +3,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::{self, AccountError, ProfileForm};
+use crate::accounts::{self, ProfileForm};
 use crate::state::AppState;
 use crate::store::sessions::Session;
 use crate::web::csrf::{self, CsrfToken};
@@ -101,7 +101,7 @@ pub async fn show(
     };
     let profile = {
         let (state, user_id) = (state.clone(), session.user.id.clone());
-        web::block(move || accounts::profile(&state, &user_id)).await??
+        web::block(move || accounts::profile(&mut *state.conn()?, &user_id)).await??
     };
     let Some(profile) = profile else {
         return Ok(see_other(LOGIN));
@@ -135,18 +135,21 @@ pub async fn submit(
             profile.clone(),
             state.clock.now(),
         );
-        web::block(move || accounts::update_profile(&state, &user_id, &profile, now)).await?
+        web::block(move || accounts::update_profile(&mut *state.conn()?, &user_id, &profile, now))
+            .await?
     };
     match result {
         Ok(()) => Ok(see_other("/account")),
-        Err(e @ AccountError::Invalid(_)) => render(
-            &req,
-            &state,
-            StatusCode::BAD_REQUEST,
-            &session,
-            &profile,
-            Some(&e.to_string()),
-        ),
-        Err(e) => Err(e.into()),
+        Err(e) => match e.form_message() {
+            Some(message) => render(
+                &req,
+                &state,
+                StatusCode::BAD_REQUEST,
+                &session,
+                &profile,
+                Some(&message),
+            ),
+            None => Err(e.into()),
+        },
     }
 }

@@ -4,9 +4,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::oauth::connections::{self, Connection};
+use crate::accounts::{self, Connection};
+use crate::oauth::authorize::describe_scope;
 use crate::state::AppState;
-use crate::store::StoreError;
 use crate::web::client_ip;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
@@ -18,7 +18,28 @@ const LOGIN: &str = "/login?return_to=%2Faccount%2Fconnections";
 #[template(path = "connections.html")]
 struct ConnectionsPage<'a> {
     csrf_token: &'a str,
-    connections: &'a [Connection],
+    connections: &'a [ConnectionView],
+}
+
+/// One application as the page lists it: each scope with the words the consent page used.
+struct ConnectionView {
+    client_id: String,
+    client_name: String,
+    scopes: Vec<(String, &'static str)>,
+}
+
+impl From<Connection> for ConnectionView {
+    fn from(c: Connection) -> Self {
+        ConnectionView {
+            client_id: c.client_id.to_string(),
+            scopes: c
+                .scope
+                .iter()
+                .map(|s| (s.to_string(), describe_scope(s)))
+                .collect(),
+            client_name: c.client_name,
+        }
+    }
 }
 
 pub async fn show(
@@ -31,13 +52,10 @@ pub async fn show(
     };
     let list = {
         let state = state.clone();
-        web::block(move || {
-            let mut conn = state.pool.get().map_err(StoreError::from)?;
-            connections::list(&mut conn, &session.user.id)
-        })
-        .await?
-        .map_err(PageError::from)?
+        web::block(move || accounts::list_connections(&mut *state.conn()?, &session.user.id))
+            .await??
     };
+    let list: Vec<ConnectionView> = list.into_iter().map(ConnectionView::from).collect();
     let csrf = CsrfToken::for_request(&req, state.cookies_secure());
     let page = ConnectionsPage {
         csrf_token: &csrf.value,
@@ -67,10 +85,10 @@ pub async fn revoke(
     let (ip, now) = (client_ip(&req), state.clock.now());
     let client_id = form.into_inner().client_id;
     web::block(move || {
-        let mut conn = state.pool.get().map_err(StoreError::from)?;
-        connections::withdraw(&mut conn, &session.user.id, &client_id, ip.as_deref(), now)
+        let mut conn = state.conn()?;
+        let ip = ip.as_deref();
+        accounts::withdraw_consent(&mut conn, &session.user.id, &client_id, ip, now)
     })
-    .await?
-    .map_err(PageError::from)?;
+    .await??;
     Ok(see_other("/account/connections"))
 }

@@ -4,7 +4,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::safe_return_to;
-use crate::accounts::{self, AccountError};
+use crate::accounts;
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
@@ -78,7 +78,18 @@ pub async fn submit(
     let result = {
         let state = state.clone();
         let (email, password) = (form.email.clone(), form.password);
-        web::block(move || accounts::login(&state, &email, &password, ip.as_deref(), now)).await?
+        web::block(move || {
+            let accounts = state.accounts();
+            accounts::login(
+                &state.pool,
+                &accounts,
+                &email,
+                &password,
+                ip.as_deref(),
+                now,
+            )
+        })
+        .await?
     };
     match result {
         Ok(new_session) => session::logged_in_redirect(
@@ -86,14 +97,16 @@ pub async fn submit(
             safe_return_to(&form.return_to),
             &new_session.secret,
         ),
-        Err(e @ (AccountError::BadCredentials | AccountError::Invalid(_))) => render(
-            &req,
-            &state,
-            StatusCode::BAD_REQUEST,
-            Some(&e.to_string()),
-            &form.email,
-            &form.return_to,
-        ),
-        Err(e) => Err(e.into()),
+        Err(e) => match e.form_message() {
+            Some(message) => render(
+                &req,
+                &state,
+                StatusCode::BAD_REQUEST,
+                Some(&message),
+                &form.email,
+                &form.return_to,
+            ),
+            None => Err(e.into()),
+        },
     }
 }

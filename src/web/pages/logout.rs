@@ -95,7 +95,10 @@ async fn run(
         Decision::LogOut { redirect } => {
             if let Some(secret) = session::presented_secret(&req) {
                 let (state, ip) = (state.clone(), client_ip(&req));
-                web::block(move || accounts::logout(&state, &secret, ip.as_deref(), now)).await??;
+                web::block(move || {
+                    accounts::logout(&mut *state.conn()?, &secret, ip.as_deref(), now)
+                })
+                .await??;
             }
             let mut response = match redirect {
                 Some(location) => see_other(&location),
@@ -105,7 +108,7 @@ async fn run(
             };
             response
                 .add_cookie(&session::removal_cookie(&state))
-                .map_err(|e| PageError::Internal(e.to_string()))?;
+                .map_err(PageError::internal)?;
             Ok(response)
         }
     }

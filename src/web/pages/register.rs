@@ -3,7 +3,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::{self, AccountError, Registration};
+use crate::accounts::{self, Registration};
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
@@ -72,19 +72,22 @@ pub async fn submit(
                 password: &password,
                 name: &name,
             };
-            accounts::register(&state, &registration, ip.as_deref(), now)
+            let accounts = state.accounts();
+            accounts::register(&state.pool, &accounts, &registration, ip.as_deref(), now)
         })
         .await?
     };
     match result {
         Ok(new_session) => session::logged_in_redirect(&state, "/account", &new_session.secret),
-        Err(e @ (AccountError::Invalid(_) | AccountError::EmailTaken)) => render(
-            &req,
-            &state,
-            StatusCode::BAD_REQUEST,
-            Some(&e.to_string()),
-            Some(&form),
-        ),
-        Err(e) => Err(e.into()),
+        Err(e) => match e.form_message() {
+            Some(message) => render(
+                &req,
+                &state,
+                StatusCode::BAD_REQUEST,
+                Some(&message),
+                Some(&form),
+            ),
+            None => Err(e.into()),
+        },
     }
 }

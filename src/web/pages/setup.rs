@@ -52,7 +52,11 @@ pub async fn show(
     let token = SecretToken::from_presented(&query.token).ok_or(PageError::NotFound)?;
     let usable = {
         let (state, token, now) = (state.clone(), token.clone(), state.clock.now());
-        web::block(move || accounts::setup_link_is_usable(&state, &token, now)).await??
+        web::block(move || {
+            let mut conn = state.conn()?;
+            accounts::setup_link_is_usable(&mut conn, &token, now)
+        })
+        .await??
     };
     if !usable {
         return Err(PageError::BadRequest(LINK_GONE.into()));
@@ -88,24 +92,28 @@ pub async fn submit(
                 password: &password,
                 name: &name,
             };
-            accounts::create_first_admin(&state, &token, &registration, ip.as_deref(), now)
+            let accounts = state.accounts();
+            let ip = ip.as_deref();
+            accounts::create_first_admin(&state.pool, &accounts, &token, &registration, ip, now)
         })
         .await?
     };
     match result {
         Ok(new_session) => session::logged_in_redirect(&state, "/account", &new_session.secret),
         Err(AccountError::SetupLinkInvalid) => Err(PageError::BadRequest(LINK_GONE.into())),
-        Err(e @ (AccountError::Invalid(_) | AccountError::EmailTaken)) => {
-            let csrf = CsrfToken::for_request(&req, state.cookies_secure());
-            let page = SetupPage {
-                csrf_token: &csrf.value,
-                error: Some(&e.to_string()),
-                token: &form.token,
-                email: &form.email,
-                name: &form.name,
-            };
-            Ok(csrf.attach(html(StatusCode::BAD_REQUEST, &page)?))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match e.form_message() {
+            Some(message) => {
+                let csrf = CsrfToken::for_request(&req, state.cookies_secure());
+                let page = SetupPage {
+                    csrf_token: &csrf.value,
+                    error: Some(&message),
+                    token: &form.token,
+                    email: &form.email,
+                    name: &form.name,
+                };
+                Ok(csrf.attach(html(StatusCode::BAD_REQUEST, &page)?))
+            }
+            None => Err(e.into()),
+        },
     }
 }

@@ -107,12 +107,12 @@ fn fresh_postgres_database() -> String {
 /// cost; the stored format is the same), a small pool.
 pub fn test_settings(backend: Backend, dir: &std::path::Path) -> Settings {
     let mut s = Settings::defaults();
-    s.server.bind = "127.0.0.1:0".into();
+    s.server.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     s.server.data_dir = dir.to_path_buf();
     s.mail.outbox_dir = dir.join("outbox");
     s.password.memory_kib = 64;
     s.password.iterations = 1;
-    s.database.pool_size = 3;
+    s.database.pool_size = std::num::NonZeroU32::new(3).unwrap();
     s.database.url = match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.join("ferrid.db").display()),
         Backend::Postgres => fresh_postgres_database(),

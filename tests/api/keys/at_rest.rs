@@ -1,8 +1,8 @@
 //! Private keys at rest: sealed with the master key, never in plain; a start with another
 //! master key is refused and changes nothing.
 use ferrid::config::Secret;
-use ferrid::crypto::key_store::KeyStoreError;
 use ferrid::crypto::master_key::MasterKey;
+use ferrid::keys::KeyStoreError;
 use ferrid::startup::Application;
 use ferrid::store::keys;
 

@@ -1,19 +1,22 @@
 //! The applications a user has let in, and taking that back: withdrawing consent revokes
 //! every grant the user gave the client, so its refresh and access tokens stop working at
 //! once (RFC 9700 §4.14: refresh ends when consent is withdrawn).
-use crate::domain::ClientId;
+use super::AccountError;
+use crate::domain::{ClientId, ScopeSet};
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::{clients, codes, consents, grants, write_transaction, DbConn, StoreError};
 
 /// One connected application, for the account page.
 #[derive(Clone, Debug)]
 pub struct Connection {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub client_name: String,
-    pub scopes: Vec<(String, &'static str)>,
+    /// What the user consented to.
+    pub scope: ScopeSet,
 }
 
-pub fn list(conn: &mut DbConn, user_id: &str) -> Result<Vec<Connection>, StoreError> {
+/// The applications the user consented to, the most recent first.
+pub fn list_connections(conn: &mut DbConn, user_id: &str) -> Result<Vec<Connection>, AccountError> {
     let mut out = Vec::new();
     for (client_id, scope) in consents::consents_of(conn, user_id)? {
         // The consent row of a client deleted since is shown no more.
@@ -21,25 +24,22 @@ pub fn list(conn: &mut DbConn, user_id: &str) -> Result<Vec<Connection>, StoreEr
             continue;
         };
         out.push(Connection {
-            client_id: client_id.to_string(),
+            client_id,
             client_name: client.name,
-            scopes: scope
-                .iter()
-                .map(|s| (s.to_string(), super::authorize::describe_scope(s)))
-                .collect(),
+            scope,
         });
     }
     Ok(out)
 }
 
 /// Withdraws consent and revokes the client's grants for this user. Unknown ids do nothing.
-pub fn withdraw(
+pub fn withdraw_consent(
     conn: &mut DbConn,
     user_id: &str,
     client_id: &str,
     ip: Option<&str>,
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<(), AccountError> {
     let Ok(client_id) = ClientId::parse(client_id) else {
         return Ok(());
     };
@@ -60,5 +60,6 @@ pub fn withdraw(
                 .detail(&detail),
             now,
         )
-    })
+    })?;
+    Ok(())
 }

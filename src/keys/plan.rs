@@ -1,5 +1,5 @@
 //! The signing-key lifecycle as pure decisions over the stored keys and `now`: what
-//! maintenance does for each algorithm, and when it next has work. `key_store` reads, plans,
+//! maintenance does for each algorithm, and when it next has work. `KeyStore` reads, plans,
 //! generates the keys a plan needs, and only then opens its write transaction.
 use crate::domain::{KeyState, SigningAlg};
 use crate::store::keys::StoredKey;

@@ -1,88 +1,20 @@
-//! The rotating signing-key store: what every relying party's trust rests on.
-//!
-//! Lifecycle per algorithm (RS256 and ES256 are both kept, so a client can be set to
-//! receive ES256 ID tokens): a *next* key is published in the JWKS at once but signs nothing
-//! until `publish_ahead` has passed (longer than the JWKS max-age, so relying parties have
-//! fetched it before they meet it); then it becomes *active* and the old one *retired*. A
-//! retired key stays published until every token it signed has expired, then it is dropped.
-//!
-//! Replicas sharing one database agree through it: maintenance runs in one transaction that
-//! starts by taking a lock (`store::keys::lock_for_maintenance`), a partial unique index
-//! refuses a second active key of one algorithm, and every change bumps a version that each
-//! replica polls to reload its in-memory [`KeySet`].
+//! [`KeyStore`]: the in-memory key set of one replica, and the maintenance and rotation
+//! transactions that change the stored keys (see the module above for the lifecycle).
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
-use super::jwt::{JwtError, KeySet, Signer};
-use super::key_plan::{self, Step};
-use super::master_key::{KeyError, MasterKey};
-use super::signing_key::{self, KeyMaterial};
-use crate::config::Settings;
+use super::plan::{self as key_plan, Step, ALGORITHMS};
+use super::{KeyPolicy, KeyStoreError};
+use crate::crypto::jwt::{KeySet, Signer};
+use crate::crypto::master_key::MasterKey;
+use crate::crypto::signing_key::{self, KeyMaterial};
 use crate::domain::{KeyState, SigningAlg};
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::keys::{self, StoredKey};
-use crate::store::{write_transaction, DbConn, StoreError};
-
-pub use super::key_plan::ALGORITHMS;
-pub use super::master_key_source::load_master_key;
-
-/// Extra time a retired key stays published beyond the longest token lifetime, for clock
-/// skew between us and relying parties.
-const DROP_MARGIN: i64 = 300;
-
-#[derive(Debug, thiserror::Error)]
-pub enum KeyStoreError {
-    #[error(
-        "the master key does not decrypt signing key {kid} stored in the database. \
-         Start with the master key the keys were created under (FERRID__SECRETS__MASTER_KEY \
-         or secrets.master_key_file); no key was changed"
-    )]
-    WrongMasterKey { kid: String },
-    #[error("master key: {0}")]
-    MasterKey(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("key generation failed: {0}")]
-    Key(#[from] KeyError),
-    #[error("key set: {0}")]
-    Jwt(#[from] JwtError),
-    #[error("the key set kept changing during maintenance; it will be tried again")]
-    Busy,
-}
-
-impl From<diesel::result::Error> for KeyStoreError {
-    fn from(e: diesel::result::Error) -> Self {
-        KeyStoreError::Store(StoreError::Database(e))
-    }
-}
-
-/// The timing and algorithm choices of the lifecycle, from config.
-#[derive(Clone, Debug)]
-pub struct KeyPolicy {
-    pub rsa_bits: u32,
-    pub rotation_interval: i64,
-    pub publish_ahead: i64,
-    /// How long after retirement a key leaves the JWKS: the longest JWT lifetime plus a margin.
-    pub retired_lifetime: i64,
-}
-
-impl KeyPolicy {
-    pub fn from_settings(settings: &Settings) -> Self {
-        let longest = settings
-            .tokens
-            .access_token_lifetime
-            .max(settings.tokens.id_token_lifetime);
-        KeyPolicy {
-            rsa_bits: settings.keys.rsa_bits,
-            rotation_interval: settings.keys.rotation_interval,
-            publish_ahead: settings.keys.publish_ahead,
-            retired_lifetime: longest + DROP_MARGIN,
-        }
-    }
-}
+use crate::store::{write_transaction, DbConn};
 
 /// The in-memory view of the key store that signs and verifies, kept current by [`tick`].
 ///
