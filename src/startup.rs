@@ -21,7 +21,9 @@ use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::LoginLimiter;
 use crate::state::AppState;
 use crate::store::{self, StoreError};
-use crate::web::{self as handlers, client_errors, error, headers, request_deadline};
+use crate::web::{
+    self as handlers, client_errors, error, headers, layout, request_deadline, theme,
+};
 
 pub struct Application {
     port: u16,
@@ -74,12 +76,14 @@ impl Application {
             cors_origins,
             login_limiter,
             client_errors: AtomicU64::new(0),
-            settings,
             issuer: issuer.clone(),
             pool,
             hasher,
             keys,
             discovery: serde_json::to_vec(&crate::oauth::discovery::metadata(&issuer))?.into(),
+            theme_css: theme::stylesheet(&settings.ui).into(),
+            favicon_svg: theme::favicon_svg(&settings.ui).into(),
+            settings,
         });
         spawn_maintenance(&state);
         spawn_mail_worker(&state, mailer)?;
@@ -132,6 +136,8 @@ fn serve(state: &web::Data<AppState>, listener: TcpListener) -> std::io::Result<
             .wrap(actix_web::middleware::from_fn(
                 request_deadline::read_deadline,
             ))
+            // Error pages in the deployment's layout, flash messages dropped once shown.
+            .wrap(actix_web::middleware::from_fn(layout::finish_pages))
             .wrap(actix_web::middleware::from_fn(handlers::cors::cors))
             .wrap(headers::security_headers())
             .wrap(actix_web::middleware::from_fn(
@@ -150,16 +156,7 @@ fn serve(state: &web::Data<AppState>, listener: TcpListener) -> std::io::Result<
             )
             .app_data(web::PayloadConfig::default().limit(limits.form_limit.max(limits.json_limit)))
             .app_data(web::JsonConfig::default().limit(limits.json_limit))
-            .app_data(web::QueryConfig::default().error_handler(|err, _req| {
-                let page = error::PageError::BadRequest(
-                    "The request's parameters could not be read.".into(),
-                );
-                actix_web::error::InternalError::from_response(
-                    err.to_string(),
-                    actix_web::ResponseError::error_response(&page),
-                )
-                .into()
-            }))
+            .app_data(web::QueryConfig::default().error_handler(error::query_error_handler))
             .configure(|cfg| handlers::routes(cfg, limits.form_limit))
     });
     let per_ip = limits.max_connections_per_ip;

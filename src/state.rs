@@ -25,6 +25,9 @@ pub struct AppState {
     pub keys: Arc<KeyStore>,
     /// The discovery document, serialized once the issuer is known.
     pub discovery: bytes::Bytes,
+    /// /static/theme.css and /static/favicon.svg, made at start from `[ui]` (see web::theme).
+    pub theme_css: bytes::Bytes,
+    pub favicon_svg: bytes::Bytes,
     /// Browser origins allowed on the protocol endpoints.
     pub cors_origins: AllowedOrigins,
     /// Requests answered 4xx by the application (see web::client_errors).

@@ -15,8 +15,6 @@ pub struct MailSettings {
     pub outbox_dir: PathBuf,
     /// The From header, e.g. `Ferrid <no-reply@id.example.com>`.
     pub from: String,
-    /// The name messages call the service by ("Reset your Ferrid password").
-    pub product_name: String,
     #[serde(default)]
     pub smtp_host: Option<String>,
     /// Unset: 587 for STARTTLS, 465 for implicit TLS, 25 without TLS.
@@ -82,9 +80,6 @@ impl MailSettings {
                 "mail.from: '{}' is not an address like \"Ferrid <no-reply@example.com>\"",
                 self.from
             ));
-        }
-        if self.product_name.trim().is_empty() {
-            problems.push("mail.product_name: must not be empty".into());
         }
         if self.smtp_password.is_some() && self.smtp_password_file.is_some() {
             problems.push(

@@ -6,7 +6,8 @@
 //!
 //! `load.rs` reads the sources; one file per group of sections holds their types
 //! (`server.rs`, `database.rs`, `mail.rs`, `keys.rs` for [keys] and [secrets], `accounts.rs`
-//! for [password], [session] and [rate_limit], `protocol.rs` for [tokens] and [authorize]);
+//! for [password], [session] and [rate_limit], `protocol.rs` for [tokens] and [authorize],
+//! `ui.rs` for [ui]);
 //! `values.rs` reads the typed values; `validate.rs` holds the rules.
 use std::fmt;
 
@@ -21,6 +22,7 @@ mod load;
 mod mail;
 mod protocol;
 mod server;
+mod ui;
 mod validate;
 mod values;
 
@@ -30,6 +32,7 @@ pub use keys::{KeySettings, SecretSettings};
 pub use mail::{MailSettings, MailTransport, SmtpTls};
 pub use protocol::{AuthorizeSettings, TokenSettings};
 pub use server::{Environment, Issuer, ServerSettings};
+pub use ui::UiSettings;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,6 +48,7 @@ pub struct Settings {
     pub tokens: TokenSettings,
     pub rate_limit: RateLimitSettings,
     pub authorize: AuthorizeSettings,
+    pub ui: UiSettings,
 }
 
 /// A configured secret: never printed, not even by `{:?}`.

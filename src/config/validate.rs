@@ -10,6 +10,7 @@ impl Settings {
         let problems: Vec<String> = [
             self.database_problems(),
             self.mail.problems(self.is_production()),
+            self.ui.problems(),
             self.outage_problems(),
             self.password_problems(),
             self.key_problems(),

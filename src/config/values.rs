@@ -6,7 +6,7 @@ use std::num::NonZeroU64;
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 
-use crate::domain::{Origin, SigningAlg};
+use crate::domain::{Color, Origin, SigningAlg};
 
 pub fn socket_addr<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
     let raw = String::deserialize(d)?;
@@ -18,6 +18,13 @@ pub fn signing_alg<'de, D: Deserializer<'de>>(d: D) -> Result<SigningAlg, D::Err
     let raw = String::deserialize(d)?;
     raw.parse()
         .map_err(|_| D::Error::custom(format!("'{raw}' must be RS256 or ES256")))
+}
+
+/// A colour written `#rgb` or `#rrggbb`.
+pub fn color<'de, D: Deserializer<'de>>(d: D) -> Result<Color, D::Error> {
+    let raw = String::deserialize(d)?;
+    Color::parse(&raw)
+        .map_err(|_| D::Error::custom(format!("'{raw}' must be a colour like #b7410e or #b41")))
 }
 
 /// A count or an interval for which 0 means nothing (a pool of no connections, a poll that

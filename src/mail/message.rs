@@ -2,8 +2,9 @@
 //! `MailMessage` (text and HTML bodies from the templates under templates/mail/).
 use askama::Template;
 
-use super::templates as t;
+use super::templates::{self as t, Brand};
 use super::MailError;
+use crate::config::UiSettings;
 use crate::domain::{Email, MailMessage};
 
 /// The messages issue 10's account flows send. Links are absolute (see `Links`).
@@ -33,12 +34,13 @@ pub enum Mail<'a> {
 }
 
 impl Mail<'_> {
-    /// Renders the message for `to`; `product` is how it names the service.
-    pub fn render(&self, to: &Email, product: &str) -> Result<MailMessage, MailError> {
-        let (text, html) = self.bodies(product)?;
+    /// Renders the message for `to`, naming the service and coloured as `ui` says.
+    pub fn render(&self, to: &Email, ui: &UiSettings) -> Result<MailMessage, MailError> {
+        let brand = Brand::new(ui);
+        let (text, html) = self.bodies(&brand)?;
         Ok(MailMessage {
             to: to.as_str().to_string(),
-            subject: self.subject(product),
+            subject: self.subject(&brand.product),
             text,
             html,
         })
@@ -61,25 +63,23 @@ impl Mail<'_> {
     }
 
     /// The text and the HTML body, from the kind's two templates.
-    fn bodies(&self, product: &str) -> Result<(String, String), MailError> {
+    fn bodies(&self, brand: &Brand) -> Result<(String, String), MailError> {
+        let product = brand.product.as_str();
         match *self {
             Mail::PasswordReset { link } => both(
                 t::PasswordResetText { product, link },
-                t::PasswordResetHtml { product, link },
+                t::PasswordResetHtml { brand, link },
             ),
             Mail::PasswordChanged { reset_link } => both(
                 t::PasswordChangedText {
                     product,
                     reset_link,
                 },
-                t::PasswordChangedHtml {
-                    product,
-                    reset_link,
-                },
+                t::PasswordChangedHtml { brand, reset_link },
             ),
             Mail::VerifyEmail { link } => both(
                 t::VerifyEmailText { product, link },
-                t::VerifyEmailHtml { product, link },
+                t::VerifyEmailHtml { brand, link },
             ),
             Mail::AlreadyRegistered {
                 login_link,
@@ -91,14 +91,14 @@ impl Mail<'_> {
                     reset_link,
                 },
                 t::AlreadyRegisteredHtml {
-                    product,
+                    brand,
                     login_link,
                     reset_link,
                 },
             ),
             Mail::EmailChangeConfirm { link } => both(
                 t::EmailChangeConfirmText { product, link },
-                t::EmailChangeConfirmHtml { product, link },
+                t::EmailChangeConfirmHtml { brand, link },
             ),
             Mail::EmailChangeNotice {
                 new_email,
@@ -110,14 +110,14 @@ impl Mail<'_> {
                     reset_link,
                 },
                 t::EmailChangeNoticeHtml {
-                    product,
+                    brand,
                     new_email,
                     reset_link,
                 },
             ),
             Mail::SetPassword { link } => both(
                 t::SetPasswordText { product, link },
-                t::SetPasswordHtml { product, link },
+                t::SetPasswordHtml { brand, link },
             ),
         }
     }
@@ -130,6 +130,14 @@ fn both(text: impl Template, html: impl Template) -> Result<(String, String), Ma
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Color;
+
+    fn acme(accent: &str) -> UiSettings {
+        UiSettings {
+            product_name: "Acme ID".into(),
+            accent_color: Color::parse(accent).unwrap(),
+        }
+    }
 
     fn every_kind<'a>() -> Vec<Mail<'a>> {
         let link = "https://id.example.com/x?token=a&b=<c>";
@@ -150,17 +158,20 @@ mod tests {
         ]
     }
 
-    /// Every kind names the product and carries its link in both bodies; HTML is escaped,
-    /// text is not (a mail client would show `&amp;` literally).
+    /// Every kind names the product (`ui.product_name`), wears its accent and carries its
+    /// link in both bodies; HTML is escaped, text is not (a mail client would show `&amp;`
+    /// literally).
     #[test]
     fn every_kind_renders_both_bodies_with_its_link() {
         let to = Email::parse("Ann@example.com").unwrap();
         for mail in every_kind() {
-            let m = mail.render(&to, "Acme ID").unwrap();
+            let m = mail.render(&to, &acme("#0a5")).unwrap();
             assert_eq!(m.to, "Ann@example.com");
             assert!(m.subject.contains("Acme ID"), "{mail:?}");
             assert!(m.text.contains("Acme ID"), "{mail:?}");
             assert!(m.html.contains("Acme ID"), "{mail:?}");
+            assert!(m.html.contains("background:#00aa55"), "{mail:?}");
+            assert!(!m.html.contains("1f6feb"), "{mail:?}");
             assert!(
                 m.text.contains("https://id.example.com/x?token=a&b=<c>"),
                 "{mail:?}: {}",
@@ -176,6 +187,26 @@ mod tests {
                 !m.html.contains("<c>") && !m.html.contains("new<b>"),
                 "{mail:?}"
             );
+        }
+    }
+
+    /// The accent as configured where it reads on the white card; otherwise moved toward
+    /// black just enough, with black or white button text, whichever reads better.
+    #[test]
+    fn the_accent_is_kept_readable_on_the_card() {
+        let cases = [
+            ("#b7410e", "#b7410e", "#ffffff", "#b7410e"),
+            ("#ffcc00", "#b38f00", "#000000", "#8c7000"),
+            ("#000080", "#000080", "#ffffff", "#000080"),
+        ];
+        for (accent, button, button_text, link) in cases {
+            let brand = Brand::new(&acme(accent));
+            let got = (
+                brand.button.as_str(),
+                brand.button_text.as_str(),
+                brand.link.as_str(),
+            );
+            assert_eq!(got, (button, button_text, link), "{accent}");
         }
     }
 }

@@ -2,6 +2,37 @@
 //! not escaped (askama escapes by extension: `.txt` is left alone, `.html` is escaped).
 use askama::Template;
 
+use crate::config::UiSettings;
+use crate::domain::color::{Color, NON_TEXT_CONTRAST, TEXT_CONTRAST};
+
+/// How HTML messages look: the product's name (`ui.product_name`) and its accent
+/// (`ui.accent_color`) on the message's white card, made readable there whatever the
+/// configured colour: a button fill that stands out from white (WCAG 1.4.11, 3:1), black or
+/// white text on it, and a link colour of the accent's hue that reads as text (4.5:1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Brand {
+    pub product: String,
+    pub button: String,
+    pub button_text: String,
+    pub link: String,
+}
+
+impl Brand {
+    pub fn new(ui: &UiSettings) -> Brand {
+        let card = Color::WHITE;
+        let button = ui.accent_color.with_contrast(card, NON_TEXT_CONTRAST);
+        Brand {
+            product: ui.product_name.clone(),
+            button: button.to_string(),
+            button_text: button.text_on().to_string(),
+            link: ui
+                .accent_color
+                .with_contrast(card, TEXT_CONTRAST)
+                .to_string(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "mail/password_reset.txt")]
 pub struct PasswordResetText<'a> {
@@ -12,7 +43,7 @@ pub struct PasswordResetText<'a> {
 #[derive(Template)]
 #[template(path = "mail/password_reset.html")]
 pub struct PasswordResetHtml<'a> {
-    pub product: &'a str,
+    pub brand: &'a Brand,
     pub link: &'a str,
 }
 
@@ -26,7 +57,7 @@ pub struct PasswordChangedText<'a> {
 #[derive(Template)]
 #[template(path = "mail/password_changed.html")]
 pub struct PasswordChangedHtml<'a> {
-    pub product: &'a str,
+    pub brand: &'a Brand,
     pub reset_link: &'a str,
 }
 
@@ -40,7 +71,7 @@ pub struct VerifyEmailText<'a> {
 #[derive(Template)]
 #[template(path = "mail/verify_email.html")]
 pub struct VerifyEmailHtml<'a> {
-    pub product: &'a str,
+    pub brand: &'a Brand,
     pub link: &'a str,
 }
 
@@ -55,7 +86,7 @@ pub struct AlreadyRegisteredText<'a> {
 #[derive(Template)]
 #[template(path = "mail/already_registered.html")]
 pub struct AlreadyRegisteredHtml<'a> {
-    pub product: &'a str,
+    pub brand: &'a Brand,
     pub login_link: &'a str,
     pub reset_link: &'a str,
 }
@@ -70,7 +101,7 @@ pub struct EmailChangeConfirmText<'a> {
 #[derive(Template)]
 #[template(path = "mail/email_change_confirm.html")]
 pub struct EmailChangeConfirmHtml<'a> {
-    pub product: &'a str,
+    pub brand: &'a Brand,
     pub link: &'a str,
 }
 
@@ -85,7 +116,7 @@ pub struct EmailChangeNoticeText<'a> {
 #[derive(Template)]
 #[template(path = "mail/email_change_notice.html")]
 pub struct EmailChangeNoticeHtml<'a> {
-    pub product: &'a str,
+    pub brand: &'a Brand,
     pub new_email: &'a str,
     pub reset_link: &'a str,
 }
@@ -100,6 +131,6 @@ pub struct SetPasswordText<'a> {
 #[derive(Template)]
 #[template(path = "mail/set_password.html")]
 pub struct SetPasswordHtml<'a> {
-    pub product: &'a str,
+    pub brand: &'a Brand,
     pub link: &'a str,
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::client_ip;
 use super::csrf::{self, CsrfToken};
 use super::error::{html, see_other, PageError};
+use super::layout::Layout;
 use super::protocol;
 use super::session::{presented_secret, CurrentSession};
 use crate::domain::SecretToken;
@@ -25,8 +26,8 @@ fn presented_binding(req: &HttpRequest) -> Option<SecretToken> {
         .and_then(|c| SecretToken::from_presented(c.value()))
 }
 
-/// The browser as a later pass (continue, consent) sees it.
-fn browser(req: &HttpRequest) -> Browser {
+/// The browser as a later pass (continue, consent, the login page) sees it.
+pub fn browser(req: &HttpRequest) -> Browser {
     Browser {
         binding: presented_binding(req).map(|s| s.hash()),
         ip: client_ip(req),
@@ -71,7 +72,7 @@ fn respond(outcome: Outcome, after_post: bool) -> Result<HttpResponse, PageError
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .finish()
         }
-        Outcome::Page(message) => return Err(PageError::BadRequest(message)),
+        Outcome::Page(message) => return Err(PageError::SignIn(message)),
         Outcome::Login {
             request_id,
             login_hint,
@@ -165,6 +166,7 @@ pub async fn resume(
 #[derive(Template)]
 #[template(path = "consent.html")]
 struct ConsentPage<'a> {
+    layout: Layout<'a>,
     csrf_token: &'a str,
     client_name: &'a str,
     user_email: &'a str,
@@ -198,6 +200,7 @@ pub async fn show_consent(
     };
     let csrf = CsrfToken::for_request(&req, state.cookies_secure());
     let page = ConsentPage {
+        layout: Layout::new(&req, &state),
         csrf_token: &csrf.value,
         client_name: &view.client_name,
         user_email: &email,

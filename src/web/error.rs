@@ -19,15 +19,18 @@
 //!
 //! Bodies never carry internal detail: an internal cause keeps its type and source chain
 //! inside `PageError::Internal` and is logged with that chain; the user sees a plain message.
+//! How each page reads is `web::error_page`'s; `web::layout::finish_pages` renders it in the
+//! deployment's layout.
 use std::error::Error as StdError;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use super::error_page;
+use super::layout::Layout;
 use crate::accounts::AccountError;
 use crate::store::StoreError;
-use crate::web::oauth_error::RETRY_AFTER_UNAVAILABLE;
 
 /// A failure on our side, typed, with its source chain.
 pub type InternalCause = Box<dyn StdError + Send + Sync>;
@@ -36,10 +39,16 @@ pub type InternalCause = Box<dyn StdError + Send + Sync>;
 pub enum PageError {
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A sign-in an application started (/authorize, /consent) cannot go on: 400, and the
+    /// page says to go back to the application, which it cannot link to.
+    #[error("sign-in refused: {0}")]
+    SignIn(String),
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
     #[error("not found")]
     NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("too many requests")]
     TooManyRequests { retry_after: i64 },
     /// The database (or another dependency) cannot be reached: 503 with Retry-After. The
@@ -74,63 +83,26 @@ pub fn cause_chain(error: &(dyn StdError + 'static)) -> String {
     out
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    title: &'a str,
-    message: &'a str,
-}
-
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
-            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::BadRequest(_) | PageError::SignIn(_) => StatusCode::BAD_REQUEST,
             PageError::Forbidden(_) => StatusCode::FORBIDDEN,
             PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             PageError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             PageError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
+    /// Logs an internal cause (once, here), and renders the page in the fallback layout;
+    /// `finish_pages` renders it again in the deployment's.
     fn error_response(&self) -> HttpResponse {
-        let (title, message): (&str, &str) = match self {
-            PageError::BadRequest(m) => ("Bad request", m),
-            PageError::Forbidden(m) => ("Forbidden", m),
-            PageError::NotFound => ("Not found", "There is nothing here."),
-            PageError::TooManyRequests { .. } => {
-                ("Too many attempts", "Too many attempts. Try again later.")
-            }
-            PageError::Unavailable => (
-                "Temporarily unavailable",
-                "The service is temporarily unavailable. Try again in a moment.",
-            ),
-            PageError::Internal(cause) => {
-                log::error!("internal error: {}", cause_chain(cause.as_ref()));
-                (
-                    "Something went wrong",
-                    "The server could not complete the request. Try again later.",
-                )
-            }
-        };
-        let mut response = HttpResponse::build(self.status_code());
-        match self {
-            PageError::TooManyRequests { retry_after } => {
-                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
-            }
-            PageError::Unavailable => {
-                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()));
-            }
-            _ => {}
+        if let PageError::Internal(cause) = self {
+            log::error!("internal error: {}", cause_chain(cause.as_ref()));
         }
-        response
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(
-                ErrorPage { title, message }
-                    .render()
-                    .unwrap_or_else(|_| message.to_string()),
-            )
+        error_page::render(self, &Layout::fallback())
     }
 }
 
@@ -202,19 +174,29 @@ pub fn form_error_handler(
     _req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
     use actix_web::error::UrlencodedError;
-    let page = match &err {
-        UrlencodedError::Overflow { .. } => {
-            return actix_web::error::InternalError::from_response(
-                err.to_string(),
-                HttpResponse::PayloadTooLarge()
-                    .content_type("text/plain; charset=utf-8")
-                    .body("The request body is too large."),
-            )
-            .into()
-        }
-        _ => PageError::BadRequest("The form could not be read.".into()),
-    };
-    actix_web::error::InternalError::from_response(err.to_string(), page.error_response()).into()
+    match &err {
+        UrlencodedError::Overflow { .. } => actix_web::error::InternalError::from_response(
+            err.to_string(),
+            HttpResponse::PayloadTooLarge()
+                .content_type("text/plain; charset=utf-8")
+                .body("The request body is too large."),
+        )
+        .into(),
+        _ => PageError::BadRequest("The form could not be read.".into()).into(),
+    }
+}
+
+/// Query strings that do not parse: a 400 page.
+pub fn query_error_handler(
+    _err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    PageError::BadRequest("The address has parameters that could not be read.".into()).into()
+}
+
+/// Any path no route serves.
+pub async fn not_found() -> Result<HttpResponse, PageError> {
+    Err(PageError::NotFound)
 }
 
 #[cfg(test)]

@@ -6,25 +6,37 @@ pub mod cors;
 pub mod csrf;
 pub mod discovery;
 pub mod error;
+pub mod error_page;
+pub mod flash;
 pub mod headers;
+pub mod layout;
 pub mod oauth_error;
 pub mod pages;
 pub mod protocol;
 pub mod request_deadline;
 pub mod session;
+pub mod theme;
 pub mod token;
 pub mod userinfo;
 
 use actix_web::web;
 
 /// Every path Ferrid serves. `form_limit`: the body limit of the protocol endpoints, whose
-/// form errors are JSON rather than pages.
+/// form errors are JSON rather than pages. A path serving several methods is one resource,
+/// so another method gets 405 with Allow (RFC 9110 §15.5.6), not 404; any other path is the
+/// 404 page.
 pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
     use pages::*;
+    let get_post = |path: &str, get: actix_web::Route, post: actix_web::Route| {
+        web::resource(path.to_string()).route(get).route(post)
+    };
     cfg.route("/", web::get().to(account::home))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/style.css", web::get().to(assets::stylesheet))
+        .route("/static/theme.css", web::get().to(assets::theme))
+        .route("/static/favicon.svg", web::get().to(assets::favicon_svg))
+        .route("/favicon.ico", web::get().to(assets::favicon_ico))
         .route("/jwks", web::get().to(discovery::jwks))
         .route(
             "/.well-known/openid-configuration",
@@ -34,11 +46,17 @@ pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
             "/.well-known/oauth-authorization-server",
             web::get().to(discovery::configuration),
         )
-        .route("/authorize", web::get().to(authorize::get))
-        .route("/authorize", web::post().to(authorize::post))
+        .service(get_post(
+            "/authorize",
+            web::get().to(authorize::get),
+            web::post().to(authorize::post),
+        ))
         .route("/authorize/continue", web::get().to(authorize::resume))
-        .route("/consent", web::get().to(authorize::show_consent))
-        .route("/consent", web::post().to(authorize::submit_consent))
+        .service(get_post(
+            "/consent",
+            web::get().to(authorize::show_consent),
+            web::post().to(authorize::submit_consent),
+        ))
         .service(
             web::resource("/token")
                 .app_data(token::form_config(form_limit))
@@ -54,23 +72,42 @@ pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
                 .app_data(token::form_config(form_limit))
                 .route(web::post().to(token::revoke)),
         )
-        .route("/userinfo", web::get().to(userinfo::get))
-        .route("/userinfo", web::post().to(userinfo::post))
-        .route("/login", web::get().to(login::show))
-        .route("/login", web::post().to(login::submit))
-        .route("/register", web::get().to(register::show))
-        .route("/register", web::post().to(register::submit))
-        .route("/logout", web::get().to(logout::get))
-        .route("/logout", web::post().to(logout::post))
+        .service(get_post(
+            "/userinfo",
+            web::get().to(userinfo::get),
+            web::post().to(userinfo::post),
+        ))
+        .service(get_post(
+            "/login",
+            web::get().to(login::show),
+            web::post().to(login::submit),
+        ))
+        .service(get_post(
+            "/register",
+            web::get().to(register::show),
+            web::post().to(register::submit),
+        ))
+        .service(get_post(
+            "/logout",
+            web::get().to(logout::get),
+            web::post().to(logout::post),
+        ))
         .route("/account/connections", web::get().to(connections::show))
         .route(
             "/account/connections/revoke",
             web::post().to(connections::revoke),
         )
-        .route("/account", web::get().to(account::show))
-        .route("/account", web::post().to(account::submit))
-        .route("/setup", web::get().to(setup::show))
-        .route("/setup", web::post().to(setup::submit));
+        .service(get_post(
+            "/account",
+            web::get().to(account::show),
+            web::post().to(account::submit),
+        ))
+        .service(get_post(
+            "/setup",
+            web::get().to(setup::show),
+            web::post().to(setup::submit),
+        ))
+        .default_service(web::to(error::not_found));
 }
 
 /// The client's address as the socket saw it. Forwarded headers are not trusted: anyone can

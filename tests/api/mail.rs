@@ -279,7 +279,7 @@ async fn the_outbox_gets_an_eml_with_text_and_html(backend: Backend) {
     let link = Links::new(&app.state.issuer).reset_password("t0ken");
     let to = Email::parse("Ann@Example.com").unwrap();
     let message = Mail::PasswordReset { link: &link }
-        .render(&to, &settings.product_name)
+        .render(&to, &app.state.settings.ui)
         .unwrap();
     mail_queue::enqueue(&mut app.conn(), &message, app.clock.now()).unwrap();
     assert_eq!(deliver(&app, &mailer).await.sent, 1);

@@ -77,16 +77,18 @@ impl ConsentView {
     }
 }
 
-/// Scope values in words, for the consent page.
+/// Scope values in words, for the consent page ("… may:") and the connected applications:
+/// what the application can do, in plain language; the page shows the scope's name after it,
+/// small, for those who know it.
 pub fn describe_scope(scope: &str) -> &'static str {
     match scope {
-        "openid" => "Confirm your identity (an identifier for your account)",
-        "profile" => "Your name and profile details",
-        "email" => "Your email address",
-        "address" => "Your postal address",
-        "phone" => "Your phone number",
-        "offline_access" => "Stay signed in to your account while you are away",
-        _ => "Access named by the application",
+        "openid" => "Know that it is you when you sign in (it gets an identifier for your account, never your password)",
+        "profile" => "See your name and profile details",
+        "email" => "See your email address",
+        "address" => "See your postal address",
+        "phone" => "See your phone number",
+        "offline_access" => "Keep access to your account while you are away, until you remove it",
+        _ => "Other access, which the application names",
     }
 }
 
@@ -148,5 +150,29 @@ mod tests {
                 ("phone_number".to_string(), "Your phone number")
             ]
         );
+    }
+
+    /// Every standard scope and every claim a scope carries has its own words, never the
+    /// catch-all.
+    #[test]
+    fn every_standard_scope_and_claim_is_described_in_words() {
+        let fallback = describe_scope("api:read");
+        for scope in [
+            "openid",
+            "profile",
+            "email",
+            "address",
+            "phone",
+            "offline_access",
+        ] {
+            let words = describe_scope(scope);
+            assert_ne!(words, fallback, "{scope}");
+            assert!(words.contains(' '), "{scope}: {words}");
+        }
+        for (_, claims) in crate::domain::claims::SCOPE_CLAIMS {
+            for claim in *claims {
+                assert_ne!(describe_claim(claim), describe_claim("x-custom"), "{claim}");
+            }
+        }
     }
 }

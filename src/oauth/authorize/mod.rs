@@ -65,8 +65,9 @@ impl Outcome {
     }
 }
 
-const EXPIRED: &str = "This sign-in request has expired or was already used. Go back to the application and start again.";
-const START_OVER: &str = "This sign-in request was started in another browser, or this browser no longer has its cookie. For your safety it cannot be continued here: go back to the application and start over.";
+// The page adds what to do: go back to the application and start over.
+const EXPIRED: &str = "This sign-in request has expired or was already used.";
+const START_OVER: &str = "This sign-in request was started in another browser, or this browser no longer has its cookie. For your safety it cannot be continued here.";
 
 /// Where a pass over the request stands: the first (nothing stored yet; at most
 /// `max_pending` requests may wait per client IP), or a later one.
@@ -169,6 +170,24 @@ pub fn consent_view(
     }
     let asked = Asked::of(&request);
     Ok(Ok(ConsentView::new(&client.name, &asked, request_id)))
+}
+
+/// The name of the application a pending request is for, so the login page can say what
+/// the person is logging in to ("to continue to Example"). Read-only, and only for the
+/// browser that started the request: a login link carrying someone else's request id
+/// names no application (it could not be continued here anyway).
+pub fn client_name(
+    conn: &mut DbConn,
+    request_id: &str,
+    browser: &Browser,
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        match pending::open(conn, request_id, browser.binding.as_ref(), now)? {
+            Opened::Found(found) => Some(found.client.name),
+            Opened::Gone | Opened::ForeignBrowser => None,
+        },
+    )
 }
 
 /// POST /consent: the user allowed or denied the pending request.

@@ -4,17 +4,33 @@
 //! consented to it (the consent page lists it; `oauth::authorize` records it).
 use serde_json::{Map, Value};
 
-use crate::domain::claims::{scope_of, SCOPE_CLAIMS};
+use crate::domain::claims::SCOPE_CLAIMS;
 use crate::domain::{ClaimsRequest, ScopeSet};
 use crate::store::users::{Profile, User};
 
-/// A claim in words, for the consent page.
+/// A claim in words, for the consent page: each standard claim (OIDC Core §5.1).
 pub fn describe_claim(claim: &str) -> &'static str {
-    match scope_of(claim) {
-        Some("profile") => "Your name and profile details",
-        Some("email") => "Your email address",
-        Some("address") => "Your postal address",
-        Some("phone") => "Your phone number",
+    match claim {
+        "sub" => "An identifier for your account",
+        "name" => "Your full name",
+        "given_name" => "Your given name",
+        "family_name" => "Your family name",
+        "middle_name" => "Your middle name",
+        "nickname" => "Your nickname",
+        "preferred_username" => "The username you prefer",
+        "profile" => "The address of your profile page",
+        "picture" => "Your profile picture",
+        "website" => "Your website",
+        "gender" => "Your gender",
+        "birthdate" => "Your date of birth",
+        "zoneinfo" => "Your time zone",
+        "locale" => "Your language and region",
+        "updated_at" => "When you last changed your profile",
+        "email" => "Your email address",
+        "email_verified" => "Whether your email address is confirmed",
+        "address" => "Your postal address",
+        "phone_number" => "Your phone number",
+        "phone_number_verified" => "Whether your phone number is confirmed",
         _ => "A detail of your account",
     }
 }

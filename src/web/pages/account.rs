@@ -8,6 +8,8 @@ use crate::state::AppState;
 use crate::store::sessions::Session;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
+use crate::web::flash::{self, Flash};
+use crate::web::layout::Layout;
 use crate::web::session::CurrentSession;
 
 /// Where an anonymous visitor is sent: back here once logged in.
@@ -16,6 +18,7 @@ const LOGIN: &str = "/login?return_to=%2Faccount";
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage<'a> {
+    layout: Layout<'a>,
     csrf_token: &'a str,
     error: Option<&'a str>,
     email: &'a str,
@@ -77,6 +80,7 @@ fn render(
     let csrf = CsrfToken::for_request(req, state.cookies_secure());
     let user = &session.user;
     let page = AccountPage {
+        layout: Layout::new(req, state),
         csrf_token: &csrf.value,
         error,
         email: user.email.as_str(),
@@ -116,7 +120,8 @@ pub async fn show(
     )
 }
 
-/// Saves the profile and redirects back (303), so a reload does not post the form again.
+/// Saves the profile and redirects back (303), so a reload does not post the form again;
+/// the page then says "Saved."
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -139,7 +144,7 @@ pub async fn submit(
             .await?
     };
     match result {
-        Ok(()) => Ok(see_other("/account")),
+        Ok(()) => Ok(flash::redirect_with(&state, "/account", Flash::Saved)),
         Err(e) => match e.form_message() {
             Some(message) => render(
                 &req,

@@ -10,6 +10,8 @@ use crate::state::AppState;
 use crate::web::client_ip;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
+use crate::web::flash::{self, Flash};
+use crate::web::layout::Layout;
 use crate::web::session::CurrentSession;
 
 const LOGIN: &str = "/login?return_to=%2Faccount%2Fconnections";
@@ -17,6 +19,7 @@ const LOGIN: &str = "/login?return_to=%2Faccount%2Fconnections";
 #[derive(Template)]
 #[template(path = "connections.html")]
 struct ConnectionsPage<'a> {
+    layout: Layout<'a>,
     csrf_token: &'a str,
     connections: &'a [ConnectionView],
 }
@@ -58,6 +61,7 @@ pub async fn show(
     let list: Vec<ConnectionView> = list.into_iter().map(ConnectionView::from).collect();
     let csrf = CsrfToken::for_request(&req, state.cookies_secure());
     let page = ConnectionsPage {
+        layout: Layout::new(&req, &state),
         csrf_token: &csrf.value,
         connections: &list,
     };
@@ -84,11 +88,18 @@ pub async fn revoke(
     };
     let (ip, now) = (client_ip(&req), state.clock.now());
     let client_id = form.into_inner().client_id;
-    web::block(move || {
-        let mut conn = state.conn()?;
-        let ip = ip.as_deref();
-        accounts::withdraw_consent(&mut conn, &session.user.id, &client_id, ip, now)
-    })
-    .await??;
-    Ok(see_other("/account/connections"))
+    {
+        let state = state.clone();
+        web::block(move || {
+            let mut conn = state.conn()?;
+            let ip = ip.as_deref();
+            accounts::withdraw_consent(&mut conn, &session.user.id, &client_id, ip, now)
+        })
+        .await??;
+    }
+    Ok(flash::redirect_with(
+        &state,
+        "/account/connections",
+        Flash::AccessRemoved,
+    ))
 }

@@ -5,14 +5,21 @@ use serde::Deserialize;
 
 use super::safe_return_to;
 use crate::accounts;
+use crate::domain::SecretToken;
+use crate::oauth::authorize;
 use crate::state::AppState;
+use crate::web::authorize::browser;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
-use crate::web::{client_ip, session};
+use crate::web::layout::Layout;
+use crate::web::{client_ip, protocol, session};
 
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage<'a> {
+    layout: Layout<'a>,
+    /// The application the login continues to, when it continues an /authorize request.
+    client_name: Option<&'a str>,
     csrf_token: &'a str,
     error: Option<&'a str>,
     email: &'a str,
@@ -40,22 +47,42 @@ pub struct LoginForm {
     return_to: String,
 }
 
-fn render(
+async fn render(
     req: &HttpRequest,
-    state: &AppState,
+    state: &web::Data<AppState>,
     status: StatusCode,
     error: Option<&str>,
     email: &str,
     return_to: &str,
 ) -> Result<HttpResponse, PageError> {
+    let return_to = safe_return_to(return_to);
+    let client_name = match pending_request_of(return_to) {
+        Some(id) => {
+            let (id, browser, now) = (id.to_string(), browser(req), state.clock.now());
+            protocol::call(state, move |_, conn| {
+                Ok(authorize::client_name(conn, &id, &browser, now)?)
+            })
+            .await??
+        }
+        None => None,
+    };
     let csrf = CsrfToken::for_request(req, state.cookies_secure());
     let page = LoginPage {
+        layout: Layout::new(req, state),
+        client_name: client_name.as_deref(),
         csrf_token: &csrf.value,
         error,
         email,
-        return_to: safe_return_to(return_to),
+        return_to,
     };
     Ok(csrf.attach(html(status, &page)?))
+}
+
+/// The pending authorization request a login continues: `return_to` is exactly
+/// `/authorize/continue?request=ID` (as /authorize makes it), or this is a plain login.
+fn pending_request_of(return_to: &str) -> Option<&str> {
+    let id = return_to.strip_prefix("/authorize/continue?request=")?;
+    SecretToken::from_presented(id).map(|_| id)
 }
 
 pub async fn show(
@@ -64,7 +91,7 @@ pub async fn show(
     query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, PageError> {
     let hint = query.login_hint.chars().take(254).collect::<String>();
-    render(&req, &state, StatusCode::OK, None, &hint, &query.return_to)
+    render(&req, &state, StatusCode::OK, None, &hint, &query.return_to).await
 }
 
 pub async fn submit(
@@ -98,15 +125,39 @@ pub async fn submit(
             &new_session.secret,
         ),
         Err(e) => match e.form_message() {
-            Some(message) => render(
-                &req,
-                &state,
-                StatusCode::BAD_REQUEST,
-                Some(&message),
-                &form.email,
-                &form.return_to,
-            ),
+            Some(message) => {
+                render(
+                    &req,
+                    &state,
+                    StatusCode::BAD_REQUEST,
+                    Some(&message),
+                    &form.email,
+                    &form.return_to,
+                )
+                .await
+            }
             None => Err(e.into()),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pending_request_of;
+
+    #[test]
+    fn only_a_continue_link_names_a_pending_request() {
+        let id = "Qm9yZWFsaXMtX3gwMDAw-_x0";
+        let cases = [
+            (format!("/authorize/continue?request={id}"), Some(id)),
+            ("/authorize/continue?request=".to_string(), None),
+            (format!("/authorize/continue?request={id}&x=1"), None),
+            (format!("/authorize/continue?other=1&request={id}"), None),
+            (format!("/consent?request={id}"), None),
+            ("/account".to_string(), None),
+        ];
+        for (return_to, expected) in cases {
+            assert_eq!(pending_request_of(&return_to), expected, "{return_to}");
+        }
     }
 }

@@ -10,12 +10,15 @@ use crate::state::AppState;
 use crate::web::client_ip;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
+use crate::web::flash::{self, Flash};
+use crate::web::layout::Layout;
 use crate::web::protocol;
 use crate::web::session::{self, CurrentSession};
 
 #[derive(Template)]
 #[template(path = "logout_confirm.html")]
 struct ConfirmPage<'a> {
+    layout: Layout<'a>,
     csrf_token: &'a str,
     client_name: Option<String>,
     client_id: Option<String>,
@@ -25,7 +28,9 @@ struct ConfirmPage<'a> {
 
 #[derive(Template)]
 #[template(path = "logged_out.html")]
-struct LoggedOutPage;
+struct LoggedOutPage<'a> {
+    layout: Layout<'a>,
+}
 
 pub async fn get(
     req: HttpRequest,
@@ -84,6 +89,7 @@ async fn run(
         } => {
             let csrf = CsrfToken::for_request(&req, state.cookies_secure());
             let page = ConfirmPage {
+                layout: Layout::new(&req, &state),
                 csrf_token: &csrf.value,
                 client_name,
                 client_id,
@@ -102,9 +108,16 @@ async fn run(
             }
             let mut response = match redirect {
                 Some(location) => see_other(&location),
-                // The account page's button goes back to the login page.
-                None if is_account_logout => see_other("/login"),
-                None => html(StatusCode::OK, &LoggedOutPage)?,
+                // The account page's button goes back to the login page, which says so.
+                None if is_account_logout => {
+                    flash::redirect_with(&state, "/login", Flash::LoggedOut)
+                }
+                None => html(
+                    StatusCode::OK,
+                    &LoggedOutPage {
+                        layout: Layout::new(&req, &state),
+                    },
+                )?,
             };
             response
                 .add_cookie(&session::removal_cookie(&state))

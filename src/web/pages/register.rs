@@ -7,11 +7,13 @@ use crate::accounts::{self, Registration};
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
+use crate::web::layout::Layout;
 use crate::web::{client_ip, session};
 
 #[derive(Template)]
 #[template(path = "register.html")]
 struct RegisterPage<'a> {
+    layout: Layout<'a>,
     csrf_token: &'a str,
     error: Option<&'a str>,
     email: &'a str,
@@ -39,6 +41,7 @@ fn render(
 ) -> Result<HttpResponse, PageError> {
     let csrf = CsrfToken::for_request(req, state.cookies_secure());
     let page = RegisterPage {
+        layout: Layout::new(req, state),
         csrf_token: &csrf.value,
         error,
         email: form.map_or("", |f| &f.email),

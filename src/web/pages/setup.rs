@@ -10,11 +10,13 @@ use crate::domain::SecretToken;
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
+use crate::web::layout::Layout;
 use crate::web::{client_ip, session};
 
 #[derive(Template)]
 #[template(path = "setup.html")]
 struct SetupPage<'a> {
+    layout: Layout<'a>,
     csrf_token: &'a str,
     error: Option<&'a str>,
     token: &'a str,
@@ -42,7 +44,7 @@ pub struct SetupForm {
     csrf_token: String,
 }
 
-const LINK_GONE: &str = "This setup link is no longer valid. An administrator may already exist; otherwise restart `ferrid serve` for a new link, or run `ferrid user add --admin`.";
+const LINK_GONE: &str = "This setup link is no longer valid. An administrator may already exist. If not, restart the server to get a new link, or create an administrator from the command line with: ferrid user add --admin";
 
 pub async fn show(
     req: HttpRequest,
@@ -63,6 +65,7 @@ pub async fn show(
     }
     let csrf = CsrfToken::for_request(&req, state.cookies_secure());
     let page = SetupPage {
+        layout: Layout::new(&req, &state),
         csrf_token: &csrf.value,
         error: None,
         token: token.as_str(),
@@ -105,6 +108,7 @@ pub async fn submit(
             Some(message) => {
                 let csrf = CsrfToken::for_request(&req, state.cookies_secure());
                 let page = SetupPage {
+                    layout: Layout::new(&req, &state),
                     csrf_token: &csrf.value,
                     error: Some(&message),
                     token: &form.token,
