@@ -52,7 +52,7 @@ pub fn render(error: &PageError, layout: &Layout<'_>) -> HttpResponse {
 fn wording(error: &PageError) -> (&'static str, Cow<'_, str>) {
     match error {
         PageError::BadRequest(m) => ("We couldn't do that", Cow::Borrowed(m)),
-        PageError::SignIn(m) => ("We couldn't continue the sign-in", Cow::Borrowed(m)),
+        PageError::SignIn(m) => ("We couldn't continue signing you in", Cow::Borrowed(m)),
         PageError::Forbidden(m) => ("We couldn't accept this form", Cow::Borrowed(*m)),
         PageError::NotFound => (
             "Page not found",

@@ -25,6 +25,7 @@ mod lookalike;
 mod mail;
 mod oidc_rp;
 mod outages;
+mod pages;
 mod password_policy;
 mod pending_requests;
 mod profile;
