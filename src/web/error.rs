@@ -155,14 +155,23 @@ impl From<AccountError> for PageError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Store(e) => e.into(),
+            AccountError::Mail(e) => PageError::internal(e),
             AccountError::RateLimited(r) => PageError::TooManyRequests {
                 retry_after: r.retry_after,
             },
+            AccountError::RegistrationClosed => PageError::Forbidden(
+                "Registration is closed. Ask an administrator for an account.",
+            ),
             AccountError::Invalid(_)
             | AccountError::Password(_)
             | AccountError::EmailTaken
             | AccountError::BadCredentials
             | AccountError::SetupLinkInvalid
+            | AccountError::LinkInvalid
+            | AccountError::EmailNotVerified
+            | AccountError::WrongPassword
+            | AccountError::PasswordsDiffer
+            | AccountError::SameEmail
             | AccountError::NoSuchUser => PageError::BadRequest(e.to_string()),
         }
     }

@@ -81,6 +81,7 @@ async fn existing_rows_get_skeletons(backend: Backend) {
             name: "",
             password_hash: "x",
             role: Role::User,
+            email_verified: true,
         };
         ids.push(users::insert(&mut conn, &new, now + i as i64).unwrap().id);
     }

@@ -3,8 +3,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::safe_return_to;
-use crate::accounts;
+use super::{safe_return_to, with_return_to};
+use crate::accounts::{self, AccountError};
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
@@ -17,6 +17,10 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     email: &'a str,
     return_to: &'a str,
+    /// The password was right but the address is unverified: offer the link again.
+    unverified: bool,
+    registration_open: bool,
+    register_href: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -49,11 +53,16 @@ fn render(
     return_to: &str,
 ) -> Result<HttpResponse, PageError> {
     let csrf = CsrfToken::for_request(req, state.cookies_secure());
+    let return_to = safe_return_to(return_to);
     let page = LoginPage {
         csrf_token: &csrf.value,
         error,
         email,
-        return_to: safe_return_to(return_to),
+        return_to,
+        // The login page answers 403 only to a right password for an unverified address.
+        unverified: status == StatusCode::FORBIDDEN,
+        registration_open: state.flows().registration_open,
+        register_href: &with_return_to("/register", return_to),
     };
     Ok(csrf.attach(html(status, &page)?))
 }
@@ -101,7 +110,11 @@ pub async fn submit(
             Some(message) => render(
                 &req,
                 &state,
-                StatusCode::BAD_REQUEST,
+                if matches!(e, AccountError::EmailNotVerified) {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
                 Some(&message),
                 &form.email,
                 &form.return_to,

@@ -2,11 +2,59 @@
 pub mod account;
 pub mod assets;
 pub mod connections;
+pub mod credentials;
 pub mod health;
 pub mod login;
 pub mod logout;
+pub mod recovery;
 pub mod register;
 pub mod setup;
+pub mod verify;
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use askama::Template;
+
+use crate::web::error::{html, PageError};
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct Notice<'a> {
+    title: &'a str,
+    message: &'a str,
+    link_href: &'a str,
+    link_text: &'a str,
+}
+
+/// A page that says what happened (or why not) and where to go next: `link` is its href
+/// and text.
+pub fn notice(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    link: (&str, &str),
+) -> Result<HttpResponse, PageError> {
+    let (link_href, link_text) = link;
+    let page = Notice {
+        title,
+        message,
+        link_href,
+        link_text,
+    };
+    html(status, &page)
+}
+
+/// `path` with `return_to` in its query when there is somewhere to return to (the login
+/// and registration pages link to each other without losing a pending sign-in).
+pub fn with_return_to(path: &str, return_to: &str) -> String {
+    if return_to.is_empty() || safe_return_to(return_to) != return_to {
+        return path.to_string();
+    }
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("return_to", return_to)
+        .finish();
+    format!("{path}?{query}")
+}
 
 /// Where to go after login: only a path on this server. Anything else (`//evil.example`,
 /// `https://…`, `/\evil`) would make the login page an open redirector.
@@ -25,7 +73,17 @@ pub fn safe_return_to(raw: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_return_to;
+    use super::{safe_return_to, with_return_to};
+
+    #[test]
+    fn links_carry_only_a_local_return_to() {
+        assert_eq!(with_return_to("/register", ""), "/register");
+        assert_eq!(
+            with_return_to("/register", "/authorize/continue?request=abc"),
+            "/register?return_to=%2Fauthorize%2Fcontinue%3Frequest%3Dabc"
+        );
+        assert_eq!(with_return_to("/login", "//evil.example"), "/login");
+    }
 
     #[test]
     fn return_to_stays_on_this_server() {
