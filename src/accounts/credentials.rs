@@ -149,7 +149,13 @@ pub fn request_email_change(
         let address = Some(new_email.as_str());
         let token = issue_link(conn, flows, Purpose::EmailChange, &user.id, address, now)?;
         let link = links.verify_email(token.as_str());
-        queue(conn, flows, Mail::EmailChangeConfirm { link: &link }, &new_email, now)?;
+        queue(
+            conn,
+            flows,
+            Mail::EmailChangeConfirm { link: &link },
+            &new_email,
+            now,
+        )?;
         let reset_link = links.forgot_password();
         let notice = Mail::EmailChangeNotice {
             new_email: new_email.as_str(),

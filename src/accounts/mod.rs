@@ -43,7 +43,9 @@ pub use connections::{list_connections, withdraw_consent, Connection};
 pub use credentials::{change_password, request_email_change, PasswordChange};
 pub use login::{current_session, login, logout, NewSession};
 pub use profile::{parse_profile, profile, update_profile, ProfileForm};
-pub use recovery::{request_password_reset, reset_link, reset_link_is_live, reset_password, NewPassword};
+pub use recovery::{
+    request_password_reset, reset_link, reset_link_is_live, reset_password, NewPassword,
+};
 pub use registration::{register, Registered, Registration};
 pub use setup::{create_first_admin, issue_setup_token, setup_link_is_usable, SETUP_LINK_LIFETIME};
 pub use users::{

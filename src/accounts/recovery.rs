@@ -145,7 +145,15 @@ pub fn reset_link(
     let user = users::find_by_email(conn, email)?.ok_or(AccountError::NoSuchUser)?;
     let token = SecretToken::generate();
     write_transaction(conn, |conn| {
-        store_link(conn, flows, &token, Purpose::PasswordReset, &user.id, None, now)?;
+        store_link(
+            conn,
+            flows,
+            &token,
+            Purpose::PasswordReset,
+            &user.id,
+            None,
+            now,
+        )?;
         let event = Event::new(EventKind::PasswordResetRequested)
             .user(&user.id)
             .detail("cli: a link printed for an administrator to hand over");

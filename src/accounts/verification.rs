@@ -25,7 +25,14 @@ pub(super) fn send_verification(
     ip: Option<&str>,
     now: i64,
 ) -> Result<(), AccountError> {
-    let token = issue_link(conn, flows, Purpose::EmailVerification, &user.id, return_to, now)?;
+    let token = issue_link(
+        conn,
+        flows,
+        Purpose::EmailVerification,
+        &user.id,
+        return_to,
+        now,
+    )?;
     verification_mail(conn, flows, user, &token, ip, now)
 }
 
@@ -39,7 +46,13 @@ pub(super) fn verification_mail(
     now: i64,
 ) -> Result<(), AccountError> {
     let link = flows.links().verify_email(token.as_str());
-    queue(conn, flows, Mail::VerifyEmail { link: &link }, &user.email, now)?;
+    queue(
+        conn,
+        flows,
+        Mail::VerifyEmail { link: &link },
+        &user.email,
+        now,
+    )?;
     let event = Event::new(EventKind::EmailVerificationSent)
         .user(&user.id)
         .ip(ip);
@@ -162,12 +175,7 @@ pub fn confirm_address(
 }
 
 /// A registration's address is the user's; its other verification links are spent.
-fn verify(
-    conn: &mut DbConn,
-    user: &User,
-    ip: Option<&str>,
-    now: i64,
-) -> Result<(), AccountError> {
+fn verify(conn: &mut DbConn, user: &User, ip: Option<&str>, now: i64) -> Result<(), AccountError> {
     users::mark_email_verified(conn, &user.id, now)?;
     one_time_tokens::spend_all_of(conn, &user.id, &[Purpose::EmailVerification], now)?;
     let event = Event::new(EventKind::EmailVerified).user(&user.id).ip(ip);

@@ -83,7 +83,9 @@ pub fn reset_link(settings: &Settings, email: &str, now: i64) -> Result<(), CliE
         Some(issuer) => issuer.to_string(),
         None => {
             let bind = settings.server.bind;
-            eprintln!("server.issuer is not set: the link assumes the server answers at http://{bind}");
+            eprintln!(
+                "server.issuer is not set: the link assumes the server answers at http://{bind}"
+            );
             format!("http://{bind}")
         }
     };

@@ -93,7 +93,10 @@ mod tests {
         let s = Settings::defaults().accounts;
         assert!(s.require_verified_email);
         assert_eq!(s.registration, RegistrationMode::Open);
-        assert_eq!((s.reset_token_lifetime, s.verification_token_lifetime), (1800, 86400));
+        assert_eq!(
+            (s.reset_token_lifetime, s.verification_token_lifetime),
+            (1800, 86400)
+        );
         let s = load(&[
             ("FERRID__ACCOUNTS__REGISTRATION", "closed"),
             ("FERRID__ACCOUNTS__REQUIRE_VERIFIED_EMAIL", "false"),
@@ -108,8 +111,16 @@ mod tests {
     #[test]
     fn bad_account_settings_are_named() {
         for (var, value, key) in [
-            ("FERRID__ACCOUNTS__REGISTRATION", "invite", "accounts.registration"),
-            ("FERRID__ACCOUNTS__RESET_TOKEN_LIFETIME", "0", "accounts.reset_token_lifetime"),
+            (
+                "FERRID__ACCOUNTS__REGISTRATION",
+                "invite",
+                "accounts.registration",
+            ),
+            (
+                "FERRID__ACCOUNTS__RESET_TOKEN_LIFETIME",
+                "0",
+                "accounts.reset_token_lifetime",
+            ),
             (
                 "FERRID__ACCOUNTS__RESET_TOKEN_LIFETIME",
                 "604800",

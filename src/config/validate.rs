@@ -86,9 +86,8 @@ impl Settings {
         let mut problems = Vec::new();
         let accounts = &self.accounts;
         if !(60..=86_400).contains(&accounts.reset_token_lifetime) {
-            problems.push(
-                "accounts.reset_token_lifetime: must be between 60 and 86400 seconds".into(),
-            );
+            problems
+                .push("accounts.reset_token_lifetime: must be between 60 and 86400 seconds".into());
         }
         if !(300..=7 * 86_400).contains(&accounts.verification_token_lifetime) {
             problems.push(

@@ -207,7 +207,10 @@ pub fn set_password_hash(
     now: i64,
 ) -> Result<bool, StoreError> {
     let n = diesel::update(users::table.find(id))
-        .set((users::password_hash.eq(Some(hash)), users::updated_at.eq(now)))
+        .set((
+            users::password_hash.eq(Some(hash)),
+            users::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(n == 1)
 }
@@ -227,7 +230,10 @@ pub fn replace_password_hash(
         .filter(users::password_hash.eq(Some(old)));
     let n = match updated_at {
         Some(now) => diesel::update(target)
-            .set((users::password_hash.eq(Some(new)), users::updated_at.eq(now)))
+            .set((
+                users::password_hash.eq(Some(new)),
+                users::updated_at.eq(now),
+            ))
             .execute(conn)?,
         None => diesel::update(target)
             .set(users::password_hash.eq(Some(new)))
@@ -238,15 +244,24 @@ pub fn replace_password_hash(
 
 /// The user proved the address is theirs (OIDC Core §5.1 `email_verified`).
 pub fn mark_email_verified(conn: &mut DbConn, id: &str, now: i64) -> Result<(), StoreError> {
-    diesel::update(users::table.find(id).filter(users::email_verified.eq(false)))
-        .set((users::email_verified.eq(true), users::updated_at.eq(now)))
-        .execute(conn)?;
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email_verified.eq(false)),
+    )
+    .set((users::email_verified.eq(true), users::updated_at.eq(now)))
+    .execute(conn)?;
     Ok(())
 }
 
 /// Gives the user a new, confirmed address. One taken meanwhile, in any letter case or as a
 /// look-alike, is `StoreError::Duplicate` (the unique indexes decide, so no race gets by).
-pub fn change_email(conn: &mut DbConn, id: &str, email: &Email, now: i64) -> Result<(), StoreError> {
+pub fn change_email(
+    conn: &mut DbConn,
+    id: &str,
+    email: &Email,
+    now: i64,
+) -> Result<(), StoreError> {
     diesel::update(users::table.find(id))
         .set((
             users::email.eq(email.as_str()),

@@ -159,9 +159,9 @@ impl From<AccountError> for PageError {
             AccountError::RateLimited(r) => PageError::TooManyRequests {
                 retry_after: r.retry_after,
             },
-            AccountError::RegistrationClosed => PageError::Forbidden(
-                "Registration is closed. Ask an administrator for an account.",
-            ),
+            AccountError::RegistrationClosed => {
+                PageError::Forbidden("Registration is closed. Ask an administrator for an account.")
+            }
             AccountError::Invalid(_)
             | AccountError::Password(_)
             | AccountError::EmailTaken

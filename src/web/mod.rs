@@ -74,8 +74,14 @@ pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
             "/account/connections/revoke",
             web::post().to(connections::revoke),
         )
-        .route("/account/password", web::get().to(credentials::show_password))
-        .route("/account/password", web::post().to(credentials::change_password))
+        .route(
+            "/account/password",
+            web::get().to(credentials::show_password),
+        )
+        .route(
+            "/account/password",
+            web::post().to(credentials::change_password),
+        )
         .route("/account/email", web::get().to(credentials::show_email))
         .route("/account/email", web::post().to(credentials::change_email))
         .route("/account", web::get().to(account::show))

@@ -42,7 +42,10 @@ async fn a_look_alike_of_a_registered_address_is_refused(backend: Backend) {
     }
     assert_eq!(app.user_count(), 2, "alice and zed only");
     let told = app.mails_to("alice@example.com").await;
-    let already = told.iter().filter(|m| m.subject.contains("already have")).count();
+    let already = told
+        .iter()
+        .filter(|m| m.subject.contains("already have"))
+        .count();
     assert_eq!(already, LOOK_ALIKES.len(), "{told:?}");
 }
 

@@ -9,10 +9,10 @@ use super::notice;
 use crate::accounts::{self, PasswordChange};
 use crate::state::AppState;
 use crate::store::sessions::Session;
+use crate::web::client_ip;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
 use crate::web::session::{presented_secret, CurrentSession};
-use crate::web::client_ip;
 
 #[derive(Template)]
 #[template(path = "change_password.html")]
@@ -172,7 +172,15 @@ pub async fn change_email(
         web::block(move || {
             let accounts = state.accounts();
             let ip = ip.as_deref();
-            accounts::request_email_change(&state.pool, &accounts, &user_id, &email, &current, ip, now)
+            accounts::request_email_change(
+                &state.pool,
+                &accounts,
+                &user_id,
+                &email,
+                &current,
+                ip,
+                now,
+            )
         })
         .await?
     };

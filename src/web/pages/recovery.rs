@@ -121,9 +121,13 @@ pub async fn request_reset(
             };
             html(StatusCode::OK, &page)
         }
-        Err(AccountError::Invalid(e)) => {
-            forgot_page(&req, &state, StatusCode::BAD_REQUEST, Some(e.0), &form.email)
-        }
+        Err(AccountError::Invalid(e)) => forgot_page(
+            &req,
+            &state,
+            StatusCode::BAD_REQUEST,
+            Some(e.0),
+            &form.email,
+        ),
         Err(e) => Err(e.into()),
     }
 }

@@ -102,7 +102,10 @@ pub async fn show(
 /// What POST /verify-email leads to.
 enum Next {
     /// Logged in; go on at this local path.
-    LoggedIn { session: SecretToken, to: String },
+    LoggedIn {
+        session: SecretToken,
+        to: String,
+    },
     EmailChanged(String),
 }
 
@@ -174,11 +177,13 @@ fn continuation(
         .find(|(key, _)| key == "request")
         .map(|(_, id)| id.into_owned())
         .unwrap_or_default();
-    Ok(if authorize::is_waiting_for(conn, &request, binding, now)? {
-        path.into()
-    } else {
-        ACCOUNT.into()
-    })
+    Ok(
+        if authorize::is_waiting_for(conn, &request, binding, now)? {
+            path.into()
+        } else {
+            ACCOUNT.into()
+        },
+    )
 }
 
 /// The same answer whether or not the address has an account waiting for verification.

@@ -212,27 +212,6 @@ impl TestApp {
         browser.confirm_link(&link).await
     }
 
-    /// A user made as an administrator makes one (verified), without any page.
-    pub fn create_user(&self, email: &str, password: &str) -> User {
-        use ferrid::accounts::{self, Channel, NewAccount};
-        use ferrid::domain::Role;
-        let new = NewAccount {
-            email,
-            name: "",
-            password,
-            role: Role::User,
-        };
-        let account = new
-            .check(&self.state.settings.password.policy())
-            .unwrap()
-            .hash(&self.state.hasher);
-        accounts::create_user(&mut self.conn(), &account, Channel::Cli, self.clock.now()).unwrap();
-        User {
-            email: email.to_string(),
-            password: password.to_string(),
-        }
-    }
-
     /// GET a JSON document without cookies.
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
         let response = reqwest::get(self.url(path)).await.unwrap();

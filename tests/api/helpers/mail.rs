@@ -29,15 +29,13 @@ impl SentMail {
                 let rest = l.splitn(4, '/').nth(3).unwrap_or_default();
                 format!("/{rest}").starts_with(path)
             })
-            .unwrap_or_else(|| panic!("no link to {path} in the mail {:?}: {:?}", self.subject, self.links))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no link to {path} in the mail {:?}: {:?}",
+                    self.subject, self.links
+                )
+            })
             .clone()
-    }
-
-    /// The `token` parameter of the first link to `path`.
-    pub fn token(&self, path: &str) -> String {
-        super::query_of(&self.link(path))
-            .remove("token")
-            .expect("the link has a token")
     }
 }
 
@@ -55,13 +53,18 @@ impl TestApp {
             let mut delivered = Vec::new();
             loop {
                 let mut conn = pool.get().unwrap();
-                let Some(mail) = mail_queue::claim_due(&mut conn, now, 1, 600).unwrap().pop() else {
+                let Some(mail) = mail_queue::claim_due(&mut conn, now, 1, 600).unwrap().pop()
+                else {
                     return delivered;
                 };
                 let before = outbox_files(&dir);
                 mailer.send(&mail.message).unwrap();
                 mail_queue::mark_sent(&mut conn, mail.id, now).unwrap();
-                delivered.extend(outbox_files(&dir).into_iter().filter(|f| !before.contains(f)));
+                delivered.extend(
+                    outbox_files(&dir)
+                        .into_iter()
+                        .filter(|f| !before.contains(f)),
+                );
             }
         })
         .await
