@@ -46,7 +46,7 @@ pub use profile::{parse_profile, profile, update_profile, ProfileForm};
 pub use recovery::{
     request_password_reset, reset_link, reset_link_is_live, reset_password, NewPassword,
 };
-pub use registration::{register, Registered, Registration};
+pub use registration::{register, register_prepared, Registered, Registration};
 pub use setup::{create_first_admin, issue_setup_token, setup_link_is_usable, SETUP_LINK_LIFETIME};
 pub use users::{
     create_user, set_role, Channel, NewAccount, PreparedAccount, RoleChange, ValidAccount,

@@ -55,8 +55,8 @@ pub fn register(
     ip: Option<&str>,
     now: i64,
 ) -> Result<Registered, AccountError> {
-    let flows = &accounts.flows;
-    if !flows.registration_open {
+    // Before the hash: a closed registration costs nothing.
+    if !accounts.flows.registration_open {
         return Err(AccountError::RegistrationClosed);
     }
     let account = form
@@ -64,21 +64,37 @@ pub fn register(
         .check(&accounts.password_policy)?
         .hash(accounts.hasher);
     let mut conn = pool.get().map_err(StoreError::from)?;
+    register_prepared(&mut conn, accounts, &account, return_to, ip, now)
+}
+
+/// [`register`] once the form is checked and the password hashed.
+pub fn register_prepared(
+    conn: &mut DbConn,
+    accounts: &Accounts<'_>,
+    account: &PreparedAccount,
+    return_to: Option<&str>,
+    ip: Option<&str>,
+    now: i64,
+) -> Result<Registered, AccountError> {
+    let flows = &accounts.flows;
+    if !flows.registration_open {
+        return Err(AccountError::RegistrationClosed);
+    }
     if !flows.require_verified_email {
-        let user = write_transaction(&mut conn, |conn| {
-            let user = insert_user(conn, &account, Channel::Registration { ip }, now)?;
+        let user = write_transaction(conn, |conn| {
+            let user = insert_user(conn, account, Channel::Registration { ip }, now)?;
             // Unverified still, so `email_verified` can become true when the link is opened.
             send_verification(conn, flows, &user, return_to, ip, now)?;
             Ok::<_, AccountError>(user)
         })?;
-        let session = start_session(&mut conn, accounts.session_lifetime, user, now)?;
+        let session = start_session(conn, accounts.session_lifetime, user, now)?;
         return Ok(Registered::LoggedIn(session));
     }
-    match register_unverified(&mut conn, flows, &account, return_to, ip, now) {
+    match register_unverified(conn, flows, account, return_to, ip, now) {
         // Registered by someone else between the lookup and the insert: now it has an
         // account, and the second pass takes that path.
         Err(AccountError::EmailTaken) => {
-            register_unverified(&mut conn, flows, &account, return_to, ip, now)?
+            register_unverified(conn, flows, account, return_to, ip, now)?
         }
         other => other?,
     }

@@ -17,6 +17,7 @@ mod connections;
 mod corrupt_rows;
 mod cors;
 mod credentials;
+mod equal_work;
 mod hardening;
 mod id_token_hints;
 mod introspection;

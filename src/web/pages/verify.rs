@@ -170,13 +170,9 @@ fn continuation(
     let Some(path) = return_to.filter(|p| safe_return_to(p) == *p) else {
         return Ok(ACCOUNT.into());
     };
-    let Some(query) = path.strip_prefix("/authorize/continue?") else {
+    let Some(request) = pending_request_in(path) else {
         return Ok(path.into());
     };
-    let request = url::form_urlencoded::parse(query.as_bytes())
-        .find(|(key, _)| key == "request")
-        .map(|(_, id)| id.into_owned())
-        .unwrap_or_default();
     Ok(
         if authorize::is_waiting_for(conn, &request, binding, now)? {
             path.into()
@@ -184,6 +180,17 @@ fn continuation(
             ACCOUNT.into()
         },
     )
+}
+
+/// The pending authorization request a path continues (`/authorize/continue?request=ID`,
+/// where the login page sends a sign-in back), or `None` for any other path. An id that is
+/// missing is the empty string, which no request has.
+fn pending_request_in(path: &str) -> Option<String> {
+    let query = path.strip_prefix("/authorize/continue?")?;
+    let id = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "request")
+        .map(|(_, id)| id.into_owned());
+    Some(id.unwrap_or_default())
 }
 
 /// The same answer whether or not the address has an account waiting for verification.
@@ -209,5 +216,25 @@ pub async fn resend(
     match result {
         Ok(()) => check_inbox(&req, &state, &form.email, &form.return_to),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pending_request_in;
+
+    /// Each case: where a verification link continues, and the pending request that is.
+    #[test]
+    fn a_continuation_names_its_pending_request() {
+        for (path, request) in [
+            ("/authorize/continue?request=abc", Some("abc")),
+            ("/authorize/continue?x=1&request=a%2Bb", Some("a+b")),
+            ("/authorize/continue?x=1", Some("")),
+            ("/authorize/continue", None),
+            ("/account/connections", None),
+            ("/account?request=abc", None),
+        ] {
+            assert_eq!(pending_request_in(path).as_deref(), request, "{path}");
+        }
     }
 }
