@@ -10,7 +10,8 @@
 //! | mail     | `MailError`                             | none: the delivery worker logs, retries  |
 //! | config   | `ConfigError`                           | none: every problem named, exit status 2 |
 //! | cli      | `CliError`                              | none: exit status 2 (usage) or 1         |
-//! | accounts | `AccountError`                          | `PageError` (below): 400, 429, as store  |
+//! | accounts | `AccountError`                          | `PageError` (below): 400, 403, 429, as   |
+//! |          |                                         | store; a mail template failure is 500    |
 //! | oauth    | `oauth::Error`: `OAuth(OAuthError)`,    | `web::oauth_error`: JSON, status by code |
 //! |          | an RFC error response; `Internal(..)`,  | (RFC 6749 §5.2, RFC 6750 §3.1); Internal |
 //! |          | a typed cause with its source chain     | is 503 when unreachable, else 500; on    |
@@ -263,6 +264,12 @@ mod tests {
             (AccountError::EmailTaken, StatusCode::BAD_REQUEST),
             (AccountError::BadCredentials, StatusCode::BAD_REQUEST),
             (AccountError::SetupLinkInvalid, StatusCode::BAD_REQUEST),
+            (AccountError::LinkInvalid, StatusCode::BAD_REQUEST),
+            (AccountError::EmailNotVerified, StatusCode::BAD_REQUEST),
+            (AccountError::WrongPassword, StatusCode::BAD_REQUEST),
+            (AccountError::PasswordsDiffer, StatusCode::BAD_REQUEST),
+            (AccountError::SameEmail, StatusCode::BAD_REQUEST),
+            (AccountError::RegistrationClosed, StatusCode::FORBIDDEN),
             (
                 AccountError::RateLimited(Refusal { retry_after: 60 }),
                 StatusCode::TOO_MANY_REQUESTS,

@@ -44,6 +44,16 @@ pub fn notice(
     html(status, &page)
 }
 
+/// How long a mailed link works, as a page says it: "24 hours", "30 minutes".
+pub fn lifetime_in_words(seconds: i64) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if seconds >= 3600 && seconds % 3600 == 0 {
+        plural(seconds / 3600, "hour")
+    } else {
+        plural((seconds / 60).max(1), "minute")
+    }
+}
+
 /// `path` with `return_to` in its query when there is somewhere to return to (the login
 /// and registration pages link to each other without losing a pending sign-in).
 pub fn with_return_to(path: &str, return_to: &str) -> String {
@@ -73,7 +83,21 @@ pub fn safe_return_to(raw: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{safe_return_to, with_return_to};
+    use super::{lifetime_in_words, safe_return_to, with_return_to};
+
+    #[test]
+    fn lifetimes_read_as_hours_or_minutes() {
+        for (seconds, words) in [
+            (86400, "24 hours"),
+            (3600, "1 hour"),
+            (1800, "30 minutes"),
+            (5400, "90 minutes"),
+            (60, "1 minute"),
+            (30, "1 minute"),
+        ] {
+            assert_eq!(lifetime_in_words(seconds), words, "{seconds}");
+        }
+    }
 
     #[test]
     fn links_carry_only_a_local_return_to() {

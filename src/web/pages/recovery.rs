@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::notice;
+use super::{lifetime_in_words, notice};
 use crate::accounts::{self, AccountError, NewPassword};
 use crate::domain::SecretToken;
 use crate::state::AppState;
@@ -26,7 +26,7 @@ struct ForgotPage<'a> {
 #[template(path = "forgot_password_sent.html")]
 struct SentPage<'a> {
     email: &'a str,
-    minutes: i64,
+    lifetime: String,
 }
 
 #[derive(Template)]
@@ -117,7 +117,7 @@ pub async fn request_reset(
         Ok(()) => {
             let page = SentPage {
                 email: form.email.trim(),
-                minutes: state.settings.accounts.reset_token_lifetime / 60,
+                lifetime: lifetime_in_words(state.settings.accounts.reset_token_lifetime),
             };
             html(StatusCode::OK, &page)
         }

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{notice, safe_return_to, with_return_to};
+use super::{lifetime_in_words, notice, safe_return_to, with_return_to};
 use crate::accounts::{self, AccountError, Registered, Registration};
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
@@ -33,7 +33,8 @@ pub(super) struct CheckInbox<'a> {
     pub csrf_token: &'a str,
     pub email: &'a str,
     pub return_to: &'a str,
-    pub hours: i64,
+    pub lifetime: String,
+    pub register_href: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -94,11 +95,13 @@ pub(super) fn check_inbox(
     return_to: &str,
 ) -> Result<HttpResponse, PageError> {
     let csrf = CsrfToken::for_request(req, state.cookies_secure());
+    let return_to = return_to_of(return_to);
     let page = CheckInbox {
         csrf_token: &csrf.value,
         email: email.trim(),
-        return_to: return_to_of(return_to),
-        hours: state.settings.accounts.verification_token_lifetime / 3600,
+        return_to,
+        lifetime: lifetime_in_words(state.settings.accounts.verification_token_lifetime),
+        register_href: &with_return_to("/register", return_to),
     };
     Ok(csrf.attach(html(StatusCode::OK, &page)?))
 }
