@@ -18,7 +18,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("mail", &["domain", "store", "config", "clock"]),
     (
         "accounts",
-        &["domain", "crypto", "store", "security", "mail"],
+        &["domain", "crypto", "store", "security", "mail", "config"],
     ),
     ("oauth", &["domain", "crypto", "keys", "store", "config"]),
     (

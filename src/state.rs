@@ -2,9 +2,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::accounts::Accounts;
+use crate::accounts::{Accounts, Flows};
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{RegistrationMode, Settings};
 use crate::crypto::password::PasswordHasher;
 use crate::keys::KeyStore;
 use crate::oauth::provider::{Provider, TokenPolicy};
@@ -42,13 +42,27 @@ impl AppState {
     }
 
     /// What the account operations use: the hasher, the password policy, the login
-    /// limiter and the session lifetime.
+    /// limiter, the session lifetime and the rules of the mailed flows.
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts {
             hasher: &self.hasher,
             password_policy: self.settings.password.policy(),
             login_limiter: &self.login_limiter,
             session_lifetime: self.settings.session.lifetime,
+            flows: self.flows(),
+        }
+    }
+
+    /// `[accounts]`, and what the flows' mail needs (the issuer, the product's name).
+    pub fn flows(&self) -> Flows<'_> {
+        let accounts = &self.settings.accounts;
+        Flows {
+            issuer: &self.issuer,
+            ui: &self.settings.ui,
+            require_verified_email: accounts.require_verified_email,
+            registration_open: accounts.registration == RegistrationMode::Open,
+            reset_token_lifetime: accounts.reset_token_lifetime,
+            verification_token_lifetime: accounts.verification_token_lifetime,
         }
     }
 

@@ -35,8 +35,18 @@ pub fn login(
     let stored_hash = found.as_ref().and_then(|(_, h)| h.as_deref());
     let password_ok = accounts.hasher.verify(&password, stored_hash);
     match found {
-        Some((user, _)) if password_ok && !user.disabled => {
+        Some((user, stored)) if password_ok && !user.disabled => {
             limiter.succeeded(email.normalized(), now);
+            // Said only now that the password is proven right: it reveals nothing more.
+            if accounts.flows.require_verified_email && !user.email_verified {
+                let event = Event::new(EventKind::LoginFailed)
+                    .user(&user.id)
+                    .ip(ip)
+                    .detail("email not verified");
+                audit::record(conn, &event, now)?;
+                return Err(AccountError::EmailNotVerified);
+            }
+            rehash_if_outdated(conn, accounts, &user.id, stored.as_deref(), &password)?;
             let event = Event::new(EventKind::LoginSucceeded).user(&user.id).ip(ip);
             audit::record(conn, &event, now)?;
             start_session(conn, accounts.session_lifetime, user, now)
@@ -47,6 +57,26 @@ pub fn login(
             Err(AccountError::BadCredentials)
         }
     }
+}
+
+/// After a login that verified `stored`: a hash made with other argon2 parameters than the
+/// configured ones (raised since) is replaced by a new hash of the same password, unless the
+/// password changed meanwhile (a conditional update).
+fn rehash_if_outdated(
+    conn: &mut DbConn,
+    accounts: &Accounts<'_>,
+    user_id: &str,
+    stored: Option<&str>,
+    password: &Password,
+) -> Result<(), AccountError> {
+    let Some(stored) = stored.filter(|h| accounts.hasher.needs_rehash(h)) else {
+        return Ok(());
+    };
+    let fresh = accounts.hasher.hash(password);
+    if users::replace_password_hash(conn, user_id, stored, &fresh, None)? {
+        log::info!("user {user_id}: password re-hashed with the configured argon2 parameters");
+    }
+    Ok(())
 }
 
 /// A failed login, and the lockout it caused, if any.

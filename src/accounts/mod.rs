@@ -4,8 +4,19 @@
 //! - `users.rs`: creating a user ([`create_user`]) and changing a role ([`set_role`]);
 //! - `login.rs`: password login, sessions, logout;
 //! - `registration.rs`, `setup.rs` (the first admin, through a one-time link);
+//! - `verification.rs`: the mailed link that proves an address (a new account's, or the new
+//!   one of an email change), and sending it again;
+//! - `recovery.rs`: a forgotten password (/forgot-password, /reset-password, and the link
+//!   `ferrid user reset-link` prints);
+//! - `credentials.rs`: changing the password or the address on /account, and ending every
+//!   login of an account;
+//! - `mailing.rs`: the single-use links and the mail the flows queue;
 //! - `profile.rs`: the /account profile form, parsed into the domain's profile types;
 //! - `connections.rs`: the applications a user let in, and withdrawing that consent.
+//!
+//! Flows that take an email address from anyone (registration, a forgotten password, a new
+//! verification link) answer alike whether or not it has an account, and run the same
+//! statements either way (`store::savepoint` discards the unknown address's decoy writes).
 //!
 //! Synchronous (argon2 and diesel block); handlers call these inside `web::block`. Each takes
 //! a connection, or the pool when it checks input or hashes before it needs the database (so
@@ -13,27 +24,40 @@
 //! [`Accounts`] services. Nothing here knows HTTP or the application state.
 use crate::crypto::password::PasswordHasher;
 use crate::domain::{DomainError, PasswordError, PasswordPolicy};
+use crate::mail::MailError;
 use crate::security::rate_limit::{LoginLimiter, Refusal};
 use crate::store::StoreError;
 
 mod connections;
+mod credentials;
 mod login;
+mod mailing;
 mod profile;
+mod recovery;
 mod registration;
 mod setup;
 mod users;
+mod verification;
 
 pub use connections::{list_connections, withdraw_consent, Connection};
+pub use credentials::{change_password, request_email_change, PasswordChange};
 pub use login::{current_session, login, logout, NewSession};
 pub use profile::{parse_profile, profile, update_profile, ProfileForm};
-pub use registration::{register, Registration};
+pub use recovery::{
+    request_password_reset, reset_link, reset_link_is_live, reset_password, NewPassword,
+};
+pub use registration::{register, register_prepared, Registered, Registration};
 pub use setup::{create_first_admin, issue_setup_token, setup_link_is_usable, SETUP_LINK_LIFETIME};
 pub use users::{
     create_user, set_role, Channel, NewAccount, PreparedAccount, RoleChange, ValidAccount,
 };
+pub use verification::{
+    address_link, confirm_address, resend_verification, AddressLink, Confirmed,
+};
 
 /// What account operations use from the running server besides a database connection:
-/// the password hasher and policy, the login limiter, and how long a session lasts.
+/// the password hasher and policy, the login limiter, how long a session lasts, and the
+/// rules of the mailed flows.
 #[derive(Clone, Copy)]
 pub struct Accounts<'a> {
     pub hasher: &'a PasswordHasher,
@@ -41,6 +65,24 @@ pub struct Accounts<'a> {
     pub login_limiter: &'a LoginLimiter,
     /// Seconds a login session lasts.
     pub session_lifetime: i64,
+    pub flows: Flows<'a>,
+}
+
+/// The rules of registration and of the flows that mail a link (`[accounts]`), and what the
+/// mail needs: the issuer its links sit under, the name it calls the service by.
+#[derive(Clone, Copy, Debug)]
+pub struct Flows<'a> {
+    pub issuer: &'a str,
+    /// `[ui]`: the product's name and colours in mail.
+    pub ui: &'a crate::config::UiSettings,
+    /// Self-registered accounts log in only once verified; registration reveals nothing.
+    pub require_verified_email: bool,
+    /// Anyone may register (else only administrators make accounts).
+    pub registration_open: bool,
+    /// Seconds a password reset link works.
+    pub reset_token_lifetime: i64,
+    /// Seconds a verification (or new-address confirmation) link works.
+    pub verification_token_lifetime: i64,
 }
 
 /// Why an account operation did not happen. The first group is the user's to fix and is
@@ -62,8 +104,27 @@ pub enum AccountError {
     RateLimited(Refusal),
     #[error("This setup link is no longer valid.")]
     SetupLinkInvalid,
+    /// A mailed link that is forged, spent or expired (or its account is gone or disabled).
+    #[error("This link has expired or was already used.")]
+    LinkInvalid,
+    /// The password was right, but the account's address is not verified yet (said only
+    /// after the password was checked, so it tells nothing a correct password does not).
+    #[error("Your email address is not verified yet. Open the link we mailed to it, or have it sent again.")]
+    EmailNotVerified,
+    /// A logged-in user's current password, asked before a change, was wrong.
+    #[error("The current password is incorrect.")]
+    WrongPassword,
+    #[error("The two new passwords do not match.")]
+    PasswordsDiffer,
+    #[error("This is already the address of your account.")]
+    SameEmail,
+    #[error("Registration is closed. Ask an administrator for an account.")]
+    RegistrationClosed,
     #[error("no user has this email address")]
     NoSuchUser,
+    /// A message could not be rendered (a template bug): nothing was queued or changed.
+    #[error(transparent)]
+    Mail(#[from] MailError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -77,10 +138,17 @@ impl AccountError {
             AccountError::Invalid(_)
             | AccountError::Password(_)
             | AccountError::EmailTaken
-            | AccountError::BadCredentials => Some(self.to_string()),
+            | AccountError::BadCredentials
+            | AccountError::EmailNotVerified
+            | AccountError::WrongPassword
+            | AccountError::PasswordsDiffer
+            | AccountError::SameEmail => Some(self.to_string()),
             AccountError::RateLimited(_)
             | AccountError::SetupLinkInvalid
+            | AccountError::LinkInvalid
+            | AccountError::RegistrationClosed
             | AccountError::NoSuchUser
+            | AccountError::Mail(_)
             | AccountError::Store(_) => None,
         }
     }

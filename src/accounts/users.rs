@@ -3,7 +3,7 @@
 use super::AccountError;
 use crate::crypto::password::PasswordHasher;
 use crate::domain::{
-    Email, LineField, Password, PasswordContext, PasswordPolicy, ProfileLine, Role,
+    random_id, Email, LineField, Password, PasswordContext, PasswordPolicy, ProfileLine, Role,
 };
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::users::{self, NewUser, User};
@@ -82,6 +82,24 @@ impl ValidAccount {
     }
 }
 
+impl PreparedAccount {
+    pub fn email(&self) -> &Email {
+        &self.email
+    }
+
+    /// An account no one will have (a random address under the reserved `.invalid` domain,
+    /// RFC 2606) with this one's hash: what a registration inserts, and rolls back, when the
+    /// address is taken, so that path does the same work as a new account's.
+    pub(super) fn decoy(&self) -> PreparedAccount {
+        PreparedAccount {
+            email: Email::from_trusted(format!("{}@decoy.invalid", random_id())),
+            name: self.name.clone(),
+            password_hash: self.password_hash.clone(),
+            role: self.role,
+        }
+    }
+}
+
 /// Creates the user and records how, in one transaction. An address taken in any letter
 /// case, or one that looks like a taken one, is `EmailTaken`.
 pub fn create_user(
@@ -106,6 +124,9 @@ pub(super) fn insert_user(
         name: &account.name,
         password_hash: &account.password_hash,
         role: account.role,
+        // Made by an administrator (who typed the address): verified. Self-registered:
+        // verified when the mailed link is opened.
+        email_verified: !matches!(channel, Channel::Registration { .. }),
     };
     let user = match users::insert(conn, &new, now) {
         Err(StoreError::Duplicate) => return Err(AccountError::EmailTaken),

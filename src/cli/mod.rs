@@ -79,6 +79,12 @@ pub enum UserCommand {
         #[arg(long, value_parser = ["admin", "user"])]
         role: String,
     },
+    /// Print a single-use password reset link for the user, to hand over (nothing is
+    /// mailed). It works for accounts.reset_token_lifetime seconds.
+    ResetLink {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +134,7 @@ pub fn run(command: Command, settings: Settings, clock: Clock) -> Result<(), Cli
         Command::User(UserCommand::SetRole { email, role }) => {
             user::set_role(&settings, &email, &role, now)
         }
+        Command::User(UserCommand::ResetLink { email }) => user::reset_link(&settings, &email, now),
     }
 }
 

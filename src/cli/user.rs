@@ -1,10 +1,11 @@
-//! `ferrid user add` and `ferrid user set-role`: the same account operations as
-//! registration and the console (`accounts::create_user`, `accounts::set_role`).
+//! `ferrid user add`, `ferrid user set-role` and `ferrid user reset-link`: the same account
+//! operations as registration, the console and /forgot-password (`accounts::create_user`,
+//! `accounts::set_role`, `accounts::reset_link`).
 use std::io::BufRead as _;
 
 use super::{open_pool, CliError};
-use crate::accounts::{self, AccountError, Channel, NewAccount};
-use crate::config::Settings;
+use crate::accounts::{self, AccountError, Channel, Flows, NewAccount};
+use crate::config::{RegistrationMode, Settings};
 use crate::crypto::password::PasswordHasher;
 use crate::domain::{Email, Role};
 use crate::store::StoreError;
@@ -63,6 +64,49 @@ pub fn set_role(settings: &Settings, email: &str, role: &str, now: i64) -> Resul
     match accounts::set_role(&mut conn, &email, role, Channel::Cli, now) {
         Ok(_) => {
             println!("{} is now {}", email.as_str(), role.as_str());
+            Ok(())
+        }
+        Err(AccountError::NoSuchUser) => Err(CliError::Failed(format!(
+            "no user has the email {}",
+            email.as_str()
+        ))),
+        Err(e) => Err(refused(e)),
+    }
+}
+
+/// Prints a reset link for the user with this address (exit 1 when there is none). The
+/// link sits under `server.issuer`; without one, under the bind address, as `serve` would
+/// derive it.
+pub fn reset_link(settings: &Settings, email: &str, now: i64) -> Result<(), CliError> {
+    let email = Email::parse(email).map_err(|e| CliError::Usage(format!("--email: {e}")))?;
+    let issuer = match &settings.server.issuer {
+        Some(issuer) => issuer.to_string(),
+        None => {
+            let bind = settings.server.bind;
+            eprintln!(
+                "server.issuer is not set: the link assumes the server answers at http://{bind}"
+            );
+            format!("http://{bind}")
+        }
+    };
+    let accounts = &settings.accounts;
+    let flows = Flows {
+        issuer: &issuer,
+        ui: &settings.ui,
+        require_verified_email: accounts.require_verified_email,
+        registration_open: accounts.registration == RegistrationMode::Open,
+        reset_token_lifetime: accounts.reset_token_lifetime,
+        verification_token_lifetime: accounts.verification_token_lifetime,
+    };
+    let pool = open_pool(settings)?;
+    let mut conn = pool.get().map_err(StoreError::from)?;
+    match accounts::reset_link(&mut conn, &flows, &email, now) {
+        Ok(link) => {
+            println!("{link}");
+            eprintln!(
+                "it works once, for {} minutes; hand it only to the account's owner",
+                flows.reset_token_lifetime / 60
+            );
             Ok(())
         }
         Err(AccountError::NoSuchUser) => Err(CliError::Failed(format!(

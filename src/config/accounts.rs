@@ -1,10 +1,34 @@
-//! `[password]` (argon2 cost and the new-password policy), `[session]` and `[rate_limit]`
-//! (failed logins).
+//! `[accounts]` (who may register, verification, how long mailed links live), `[password]`
+//! (argon2 cost and the new-password policy), `[session]` and `[rate_limit]` (failed logins).
 use serde::Deserialize;
 
 use super::Secret;
 use crate::crypto::password::Argon2Params;
 use crate::domain::PasswordPolicy;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// Self-registered accounts log in only once their address is verified, and /register
+    /// answers alike whether or not the address has an account. Off: registration logs in
+    /// at once and says when an address is taken.
+    pub require_verified_email: bool,
+    pub registration: RegistrationMode,
+    /// Seconds a password reset link works.
+    pub reset_token_lifetime: i64,
+    /// Seconds a verification link, or the confirmation link of a new address, works.
+    pub verification_token_lifetime: i64,
+}
+
+/// Who may make accounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    /// Anyone, on /register.
+    Open,
+    /// Only administrators (the CLI, the console): /register says it is closed.
+    Closed,
+}
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,4 +76,64 @@ pub struct RateLimitSettings {
     pub redis_timeout_ms: u64,
     /// Seconds between attempts to reach Redis again while counting in process.
     pub redis_retry_interval: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Settings;
+    use super::RegistrationMode;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, String> {
+        let vars = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Settings::load(None, vars).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn accounts_default_to_verified_open_registration() {
+        let s = Settings::defaults().accounts;
+        assert!(s.require_verified_email);
+        assert_eq!(s.registration, RegistrationMode::Open);
+        assert_eq!(
+            (s.reset_token_lifetime, s.verification_token_lifetime),
+            (1800, 86400)
+        );
+        let s = load(&[
+            ("FERRID__ACCOUNTS__REGISTRATION", "closed"),
+            ("FERRID__ACCOUNTS__REQUIRE_VERIFIED_EMAIL", "false"),
+        ])
+        .unwrap()
+        .accounts;
+        assert_eq!(s.registration, RegistrationMode::Closed);
+        assert!(!s.require_verified_email);
+    }
+
+    /// Each case: the variable, its value, and the key the error must name.
+    #[test]
+    fn bad_account_settings_are_named() {
+        for (var, value, key) in [
+            (
+                "FERRID__ACCOUNTS__REGISTRATION",
+                "invite",
+                "accounts.registration",
+            ),
+            (
+                "FERRID__ACCOUNTS__RESET_TOKEN_LIFETIME",
+                "0",
+                "accounts.reset_token_lifetime",
+            ),
+            (
+                "FERRID__ACCOUNTS__RESET_TOKEN_LIFETIME",
+                "604800",
+                "accounts.reset_token_lifetime",
+            ),
+            (
+                "FERRID__ACCOUNTS__VERIFICATION_TOKEN_LIFETIME",
+                "60",
+                "accounts.verification_token_lifetime",
+            ),
+        ] {
+            let err = load(&[(var, value)]).unwrap_err();
+            assert!(err.contains(key), "{var}={value}: {err}");
+        }
+    }
 }

@@ -6,7 +6,7 @@
 //!
 //! `load.rs` reads the sources; one file per group of sections holds their types
 //! (`server.rs`, `database.rs`, `mail.rs`, `keys.rs` for [keys] and [secrets], `accounts.rs`
-//! for [password], [session] and [rate_limit], `protocol.rs` for [tokens] and [authorize],
+//! for [accounts], [password], [session] and [rate_limit], `protocol.rs` for [tokens] and [authorize],
 //! `ui.rs` for [ui]);
 //! `values.rs` reads the typed values; `validate.rs` holds the rules.
 use std::fmt;
@@ -26,7 +26,9 @@ mod ui;
 mod validate;
 mod values;
 
-pub use accounts::{PasswordSettings, RateLimitSettings, SessionSettings};
+pub use accounts::{
+    AccountSettings, PasswordSettings, RateLimitSettings, RegistrationMode, SessionSettings,
+};
 pub use database::{database_kind, redact_url, DatabaseKind, DatabaseSettings};
 pub use keys::{KeySettings, SecretSettings};
 pub use mail::{MailSettings, MailTransport, SmtpTls};
@@ -40,6 +42,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub mail: MailSettings,
+    pub accounts: AccountSettings,
     pub password: PasswordSettings,
     pub session: SessionSettings,
     #[serde(default)]

@@ -13,6 +13,7 @@ impl Settings {
             self.ui.problems(),
             self.outage_problems(),
             self.password_problems(),
+            self.account_problems(),
             self.key_problems(),
             self.lifetime_problems(),
             self.rate_limit_problems(),
@@ -77,6 +78,23 @@ impl Settings {
             || password.parallelism == 0
         {
             problems.push("password: argon2 parameters out of range".into());
+        }
+        problems
+    }
+
+    /// Mailed links: long enough to reach a mailbox, short enough that an old mail is no key.
+    fn account_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let accounts = &self.accounts;
+        if !(60..=86_400).contains(&accounts.reset_token_lifetime) {
+            problems
+                .push("accounts.reset_token_lifetime: must be between 60 and 86400 seconds".into());
+        }
+        if !(300..=7 * 86_400).contains(&accounts.verification_token_lifetime) {
+            problems.push(
+                "accounts.verification_token_lifetime: must be between 300 and 604800 seconds"
+                    .into(),
+            );
         }
         problems
     }

@@ -69,6 +69,27 @@ impl PasswordHasher {
             .is_ok();
         ok && real
     }
+
+    /// Was `stored` made otherwise than new hashes are (another algorithm or version, other
+    /// m, t or p)? A login that verified it then hashes the password again, so raised costs
+    /// reach every account that logs in (OWASP Password Storage: upgrade on login).
+    pub fn needs_rehash(&self, stored: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            // Not a hash we could verify either; nothing to upgrade.
+            return false;
+        };
+        let current = parsed.algorithm == Algorithm::Argon2id.ident()
+            && parsed.version == Some(Version::V0x13 as u32)
+            && Params::try_from(&parsed).is_ok_and(|p| {
+                (p.m_cost(), p.t_cost(), p.p_cost())
+                    == (
+                        self.params.m_cost(),
+                        self.params.t_cost(),
+                        self.params.p_cost(),
+                    )
+            });
+        !current
+    }
 }
 
 #[cfg(test)]
@@ -115,6 +136,35 @@ mod tests {
         let real = PasswordHash::new(&real).unwrap();
         assert_eq!(dummy.params, real.params);
         assert!(h.dummy_hash.starts_with("$argon2id$v=19$m=96,t=3,p=2$"));
+    }
+
+    #[test]
+    fn hashes_with_other_parameters_need_a_rehash() {
+        let h = cheap();
+        let pw = Password::parse("correct horse battery").unwrap();
+        assert!(!h.needs_rehash(&h.hash(&pw)));
+        let stronger = PasswordHasher::new(Argon2Params {
+            memory_kib: 128,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap();
+        for (stored, why) in [
+            (stronger.hash(&pw), "other m"),
+            (
+                "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                    .to_string(),
+                "argon2i",
+            ),
+            (
+                "$argon2id$v=16$m=64,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                    .to_string(),
+                "version 0x10",
+            ),
+        ] {
+            assert!(h.needs_rehash(&stored), "{why}");
+        }
+        assert!(!h.needs_rehash("garbage"));
     }
 
     #[test]

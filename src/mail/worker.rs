@@ -103,7 +103,9 @@ pub fn spawn<T: Send + Sync + 'static>(
     std::thread::Builder::new()
         .name("ferrid-mail".into())
         .spawn(move || loop {
-            std::thread::sleep(interval);
+            if !nap(interval, &alive) {
+                return;
+            }
             loop {
                 if alive.strong_count() == 0 {
                     return;
@@ -118,6 +120,23 @@ pub fn spawn<T: Send + Sync + 'static>(
                 }
             }
         })
+}
+
+/// Sleeps `interval`, looking every second whether `alive` still stands: the thread holds
+/// the pool, whose connections must not outlive the application by a whole interval. False
+/// once it is gone.
+fn nap<T>(interval: Duration, alive: &Weak<T>) -> bool {
+    let deadline = std::time::Instant::now() + interval;
+    loop {
+        if alive.strong_count() == 0 {
+            return false;
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        std::thread::sleep(left.min(Duration::from_secs(1)));
+    }
 }
 
 #[cfg(test)]

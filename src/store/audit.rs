@@ -30,6 +30,18 @@ pub enum EventKind {
     KeyActivated,
     KeyRetired,
     KeyDropped,
+    /// A reset link was asked for (with no user when no account has the address).
+    PasswordResetRequested,
+    PasswordResetCompleted,
+    /// Changed by the user on /account (a reset is `PasswordResetCompleted`).
+    PasswordChanged,
+    EmailVerificationSent,
+    EmailVerified,
+    EmailChangeRequested,
+    EmailChanged,
+    /// Someone registered with an address that has an account (or looks like one that has):
+    /// the owner was mailed, the registrant got the usual answer.
+    DuplicateRegistration,
 }
 
 impl EventKind {
@@ -55,6 +67,14 @@ impl EventKind {
             EventKind::KeyActivated => "key.activated",
             EventKind::KeyRetired => "key.retired",
             EventKind::KeyDropped => "key.dropped",
+            EventKind::PasswordResetRequested => "password.reset_requested",
+            EventKind::PasswordResetCompleted => "password.reset_completed",
+            EventKind::PasswordChanged => "password.changed",
+            EventKind::EmailVerificationSent => "email.verification_sent",
+            EventKind::EmailVerified => "email.verified",
+            EventKind::EmailChangeRequested => "email.change_requested",
+            EventKind::EmailChanged => "email.changed",
+            EventKind::DuplicateRegistration => "user.duplicate_registration",
         }
     }
 }

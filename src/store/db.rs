@@ -168,6 +168,45 @@ where
     conn.transaction(f)
 }
 
+/// Runs `f` in a savepoint of the caller's transaction and keeps what it wrote only when
+/// `keep`: otherwise it is rolled back, and `f`'s success is all that remains. For the account
+/// flows that must not reveal whether an address has an account: the unknown address's path
+/// runs the same statements on a decoy and discards them, so the database does the same work
+/// either way (which a fixed response delay, tuned to one machine, would not ensure).
+pub fn savepoint<E>(
+    conn: &mut DbConn,
+    keep: bool,
+    f: impl FnOnce(&mut DbConn) -> Result<(), E>,
+) -> Result<(), E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection as _;
+    /// Why the savepoint ended without being kept.
+    enum Ended<E> {
+        Discarded,
+        Failed(E),
+    }
+    impl<E: From<diesel::result::Error>> From<diesel::result::Error> for Ended<E> {
+        fn from(e: diesel::result::Error) -> Self {
+            Ended::Failed(e.into())
+        }
+    }
+    // Nested in the caller's transaction, diesel makes this a SAVEPOINT.
+    let ended = conn.transaction(|conn| {
+        f(conn).map_err(Ended::Failed)?;
+        if keep {
+            Ok(())
+        } else {
+            Err(Ended::Discarded)
+        }
+    });
+    match ended {
+        Ok(()) | Err(Ended::Discarded) => Ok(()),
+        Err(Ended::Failed(e)) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,3 +115,19 @@ pub fn revoke_grants_of(
     .set(grants::revoked_at.eq(Some(now)))
     .execute(conn)?)
 }
+
+/// Revokes every live grant of this user, to any client: all their refresh and access tokens
+/// stop working (a password reset).
+pub fn revoke_all_grants_of(
+    conn: &mut DbConn,
+    user_id: &str,
+    now: i64,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        grants::table
+            .filter(grants::user_id.eq(user_id))
+            .filter(grants::revoked_at.is_null()),
+    )
+    .set(grants::revoked_at.eq(Some(now)))
+    .execute(conn)?)
+}

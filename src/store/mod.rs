@@ -16,6 +16,7 @@ mod db;
 pub mod grants;
 pub mod keys;
 pub mod mail_queue;
+pub mod one_time_tokens;
 pub mod pending;
 pub mod purge;
 pub mod refresh_tokens;
@@ -26,7 +27,8 @@ pub mod tokens;
 pub mod users;
 
 pub use db::{
-    check_ready, connect, ping, run_migrations, write_transaction, DbConn, Pool, PooledConn,
+    check_ready, connect, ping, run_migrations, savepoint, write_transaction, DbConn, Pool,
+    PooledConn,
 };
 
 /// Storage failures. `Duplicate` is a unique-constraint violation the caller can explain

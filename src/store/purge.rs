@@ -38,6 +38,8 @@ pub fn purge_expired(conn: &mut DbConn, now: i64) -> Result<usize, StoreError> {
         n += diesel::delete(grants::table.filter(grants::expires_at.le(now))).execute(conn)?;
         n += diesel::delete(setup_tokens::table.filter(setup_tokens::expires_at.le(now)))
             .execute(conn)?;
+        // Used links stay until their expiry, so a second click says "already used".
+        n += super::one_time_tokens::purge_expired(conn, now)?;
         // Sent mail holds links (reset, verification) that must not linger in the database.
         n += super::mail_queue::purge_sent(conn, now - SENT_MAIL_KEPT)?;
         Ok(n)

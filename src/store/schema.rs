@@ -53,7 +53,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    one_time_tokens (token_hash) {
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> Text,
+        data -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::joinable!(access_tokens -> grants (grant_id));
 diesel::joinable!(refresh_tokens -> grants (grant_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -61,6 +74,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     audit_events,
     setup_tokens,
+    one_time_tokens,
     clients,
     consents,
     authorization_requests,

@@ -73,3 +73,20 @@ pub fn delete(conn: &mut DbConn, id_hash: &TokenHash) -> Result<(), StoreError> 
     diesel::delete(sessions::table.filter(sessions::id_hash.eq(id_hash.as_str()))).execute(conn)?;
     Ok(())
 }
+
+/// Ends the user's sessions, all of them or all but `keep` (the one changing the password).
+/// Returns how many ended.
+pub fn delete_all_of(
+    conn: &mut DbConn,
+    user_id: &str,
+    keep: Option<&TokenHash>,
+) -> Result<usize, StoreError> {
+    let of_user = sessions::table.filter(sessions::user_id.eq(user_id));
+    let n = match keep {
+        Some(keep) => {
+            diesel::delete(of_user.filter(sessions::id_hash.ne(keep.as_str()))).execute(conn)?
+        }
+        None => diesel::delete(of_user).execute(conn)?,
+    };
+    Ok(n)
+}

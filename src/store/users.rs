@@ -24,6 +24,9 @@ pub struct NewUser<'a> {
     pub name: &'a str,
     pub password_hash: &'a str,
     pub role: Role,
+    /// Whether the address is known to be the user's: false for self-registration until the
+    /// verification link is opened; true for accounts an administrator makes.
+    pub email_verified: bool,
 }
 
 #[derive(Queryable, Selectable)]
@@ -70,7 +73,7 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>, now: i64) -> Result<User, St
             users::email.eq(new.email.as_str()),
             users::email_normalized.eq(new.email.normalized()),
             users::email_skeleton.eq(Some(new.email.skeleton())),
-            users::email_verified.eq(false),
+            users::email_verified.eq(new.email_verified),
             users::name.eq(new.name),
             users::password_hash.eq(Some(new.password_hash)),
             users::role.eq(new.role.as_str()),
@@ -83,7 +86,7 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>, now: i64) -> Result<User, St
     Ok(User {
         id,
         email: new.email.clone(),
-        email_verified: false,
+        email_verified: new.email_verified,
         name: new.name.to_string(),
         role: new.role,
         disabled: false,
@@ -164,6 +167,112 @@ pub fn find_for_login(
 
 pub fn find_by_email(conn: &mut DbConn, email: &Email) -> Result<Option<User>, StoreError> {
     Ok(find_for_login(conn, email)?.map(|(u, _)| u))
+}
+
+/// The account that holds this address or one that looks like it (the same UTS #39
+/// skeleton): the one a registration with `email` would collide with.
+pub fn find_holder(conn: &mut DbConn, email: &Email) -> Result<Option<User>, StoreError> {
+    users::table
+        .filter(
+            users::email_normalized
+                .eq(email.normalized())
+                .or(users::email_skeleton.eq(email.skeleton())),
+        )
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(|r| Ok(r.into_user()?.0))
+        .transpose()
+}
+
+/// The user and their password hash, by id (a logged-in user confirming their password).
+pub fn find_with_hash(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<Option<(User, Option<String>)>, StoreError> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(UserRow::into_user)
+        .transpose()
+}
+
+/// Sets a new password hash (a reset, whose link decided). Returns false for no such user.
+pub fn set_password_hash(
+    conn: &mut DbConn,
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(Some(hash)),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Replaces the password hash only if it is still `old`, so a change made meanwhile (a reset
+/// in another tab) is never overwritten; `updated_at` moves only when given (a re-hash of the
+/// same password changes nothing a relying party sees). Returns whether it replaced it.
+pub fn replace_password_hash(
+    conn: &mut DbConn,
+    id: &str,
+    old: &str,
+    new: &str,
+    updated_at: Option<i64>,
+) -> Result<bool, StoreError> {
+    let target = users::table
+        .find(id)
+        .filter(users::password_hash.eq(Some(old)));
+    let n = match updated_at {
+        Some(now) => diesel::update(target)
+            .set((
+                users::password_hash.eq(Some(new)),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set(users::password_hash.eq(Some(new)))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// The user proved the address is theirs (OIDC Core §5.1 `email_verified`).
+pub fn mark_email_verified(conn: &mut DbConn, id: &str, now: i64) -> Result<(), StoreError> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email_verified.eq(false)),
+    )
+    .set((users::email_verified.eq(true), users::updated_at.eq(now)))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Gives the user a new, confirmed address. One taken meanwhile, in any letter case or as a
+/// look-alike, is `StoreError::Duplicate` (the unique indexes decide, so no race gets by).
+pub fn change_email(
+    conn: &mut DbConn,
+    id: &str,
+    email: &Email,
+    now: i64,
+) -> Result<(), StoreError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::email.eq(email.as_str()),
+            users::email_normalized.eq(email.normalized()),
+            users::email_skeleton.eq(Some(email.skeleton())),
+            users::email_verified.eq(true),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from_insert)?;
+    Ok(())
 }
 
 pub fn find_by_id(conn: &mut DbConn, id: &str) -> Result<Option<User>, StoreError> {

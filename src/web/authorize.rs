@@ -21,7 +21,7 @@ use crate::state::AppState;
 pub const BINDING_COOKIE: &str = "ferrid_authorize";
 
 /// The binding secret the browser presented, if it could be one of ours.
-fn presented_binding(req: &HttpRequest) -> Option<SecretToken> {
+pub(crate) fn presented_binding(req: &HttpRequest) -> Option<SecretToken> {
     req.cookie(BINDING_COOKIE)
         .and_then(|c| SecretToken::from_presented(c.value()))
 }

@@ -10,7 +10,8 @@
 //! | mail     | `MailError`                             | none: the delivery worker logs, retries  |
 //! | config   | `ConfigError`                           | none: every problem named, exit status 2 |
 //! | cli      | `CliError`                              | none: exit status 2 (usage) or 1         |
-//! | accounts | `AccountError`                          | `PageError` (below): 400, 429, as store  |
+//! | accounts | `AccountError`                          | `PageError` (below): 400, 403, 429, as   |
+//! |          |                                         | store; a mail template failure is 500    |
 //! | oauth    | `oauth::Error`: `OAuth(OAuthError)`,    | `web::oauth_error`: JSON, status by code |
 //! |          | an RFC error response; `Internal(..)`,  | (RFC 6749 §5.2, RFC 6750 §3.1); Internal |
 //! |          | a typed cause with its source chain     | is 503 when unreachable, else 500; on    |
@@ -127,14 +128,23 @@ impl From<AccountError> for PageError {
     fn from(e: AccountError) -> Self {
         match e {
             AccountError::Store(e) => e.into(),
+            AccountError::Mail(e) => PageError::internal(e),
             AccountError::RateLimited(r) => PageError::TooManyRequests {
                 retry_after: r.retry_after,
             },
+            AccountError::RegistrationClosed => {
+                PageError::Forbidden("Registration is closed. Ask an administrator for an account.")
+            }
             AccountError::Invalid(_)
             | AccountError::Password(_)
             | AccountError::EmailTaken
             | AccountError::BadCredentials
             | AccountError::SetupLinkInvalid
+            | AccountError::LinkInvalid
+            | AccountError::EmailNotVerified
+            | AccountError::WrongPassword
+            | AccountError::PasswordsDiffer
+            | AccountError::SameEmail
             | AccountError::NoSuchUser => PageError::BadRequest(e.to_string()),
         }
     }
@@ -236,6 +246,12 @@ mod tests {
             (AccountError::EmailTaken, StatusCode::BAD_REQUEST),
             (AccountError::BadCredentials, StatusCode::BAD_REQUEST),
             (AccountError::SetupLinkInvalid, StatusCode::BAD_REQUEST),
+            (AccountError::LinkInvalid, StatusCode::BAD_REQUEST),
+            (AccountError::EmailNotVerified, StatusCode::BAD_REQUEST),
+            (AccountError::WrongPassword, StatusCode::BAD_REQUEST),
+            (AccountError::PasswordsDiffer, StatusCode::BAD_REQUEST),
+            (AccountError::SameEmail, StatusCode::BAD_REQUEST),
+            (AccountError::RegistrationClosed, StatusCode::FORBIDDEN),
             (
                 AccountError::RateLimited(Refusal { retry_after: 60 }),
                 StatusCode::TOO_MANY_REQUESTS,

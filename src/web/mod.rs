@@ -92,11 +92,37 @@ pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
             web::get().to(logout::get),
             web::post().to(logout::post),
         ))
+        .service(get_post(
+            "/forgot-password",
+            web::get().to(recovery::forgot),
+            web::post().to(recovery::request_reset),
+        ))
+        .service(get_post(
+            "/reset-password",
+            web::get().to(recovery::reset_form),
+            web::post().to(recovery::reset),
+        ))
+        .service(get_post(
+            "/verify-email",
+            web::get().to(verify::show),
+            web::post().to(verify::confirm),
+        ))
+        .route("/verify-email/resend", web::post().to(verify::resend))
         .route("/account/connections", web::get().to(connections::show))
         .route(
             "/account/connections/revoke",
             web::post().to(connections::revoke),
         )
+        .service(get_post(
+            "/account/password",
+            web::get().to(credentials::show_password),
+            web::post().to(credentials::change_password),
+        ))
+        .service(get_post(
+            "/account/email",
+            web::get().to(credentials::show_email),
+            web::post().to(credentials::change_email),
+        ))
         .service(get_post(
             "/account",
             web::get().to(account::show),

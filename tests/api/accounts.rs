@@ -23,10 +23,17 @@ on_both_backends!(
     disabled_user_cannot_log_in,
 );
 
+/// Registration answers "check your inbox"; the mailed link logs the new user in.
 async fn register_creates_an_account_and_logs_in(backend: Backend) {
     let app = spawn_app(backend).await;
     let browser = app.browser();
     let response = browser.register("Ann@Example.com", PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    assert!(set_cookie(response.headers(), "ferrid_session").is_none());
+    assert!(response.text().await.unwrap().contains("Check your inbox"));
+    assert_eq!(browser.status("/account").await, 303, "not logged in yet");
+
+    let response = app.verify_email(&browser, "Ann@example.com").await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/account");
     let cookie = set_cookie(response.headers(), "ferrid_session").expect("session cookie");
@@ -40,10 +47,12 @@ async fn register_creates_an_account_and_logs_in(backend: Backend) {
     // The local part keeps its case; the domain is lower-cased (IDNA).
     assert!(body.contains("Ann@example.com"), "{body}");
     assert!(body.contains("Test User"));
+    assert!(!body.contains("not verified"), "{body}");
 }
 
+/// Without verification, registration logs in at once and says when an address is taken.
 async fn duplicate_email_in_another_letter_case_is_rejected(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_app_with(backend, |s| s.accounts.require_verified_email = false).await;
     let first = app.browser().register("bob@example.com", PASSWORD).await;
     assert_eq!(first.status(), 303);
     let response = app
@@ -67,7 +76,8 @@ async fn password_length_is_enforced(backend: Backend) {
         .browser()
         .register("carol@example.com", &"x".repeat(128))
         .await;
-    assert_eq!(ok.status(), 303);
+    assert_eq!(ok.status(), 200);
+    assert_eq!(app.user_count(), 1);
 }
 
 async fn a_wrong_password_does_not_log_in(backend: Backend) {

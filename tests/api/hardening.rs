@@ -154,6 +154,8 @@ async fn an_https_issuer_makes_cookies_secure() {
         s.secrets.master_key = Some(ferrid::config::Secret::new(
             ferrid::crypto::master_key::MasterKey::generate().to_base64(),
         ));
+        // Registration logs in at once, so its answer carries the session cookie.
+        s.accounts.require_verified_email = false;
     })
     .await;
     let browser = app.browser();

@@ -9,30 +9,55 @@ use ferrid::store::users::{self, NewUser};
 use crate::helpers::*;
 use crate::on_both_backends;
 
+const LOOK_ALIKES: [&str; 7] = [
+    "\u{430}lice@example.com",   // Cyrillic а
+    "ａlice@example.com",        // fullwidth a
+    "ALICE@EXAMPLE.COM",         // letter case
+    "alice@ex\u{430}mple.com",   // Cyrillic а in the domain
+    "alice@xn--exmple-4nf.com",  // the same, as punycode
+    "al\u{131}ce@example.com",   // dotless ı
+    "\u{1d41a}lice@example.com", // mathematical bold a
+];
+
 /// The attacks of issue 10: each would have made a second account that shows as
-/// `alice@example.com`. Look-alikes get exactly the answer an existing address gets.
+/// `alice@example.com`. Look-alikes get exactly the answer a new address gets ("check your
+/// inbox"), no account is made, and alice is told at her own address each time.
 async fn a_look_alike_of_a_registered_address_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
-    assert_eq!(
-        app.browser()
-            .register("alice@example.com", PASSWORD)
-            .await
-            .status(),
-        303
-    );
+    let first = app.browser().register("alice@example.com", PASSWORD).await;
+    assert_eq!(first.status(), 200);
+    let strip = |body: &str, typed: &str| {
+        body.replace(&extract_csrf(body).unwrap(), "")
+            .replace(typed, "EMAIL")
+    };
+    let fresh = app.browser().register("zed@example.com", PASSWORD).await;
+    let fresh = strip(&fresh.text().await.unwrap(), "zed@example.com");
+
+    for look_alike in LOOK_ALIKES {
+        let response = app.browser().register(look_alike, PASSWORD).await;
+        assert_eq!(response.status(), 200, "{look_alike}");
+        assert!(set_cookie(response.headers(), "ferrid_session").is_none());
+        let body = response.text().await.unwrap();
+        assert_eq!(strip(&body, look_alike), fresh, "{look_alike}");
+    }
+    assert_eq!(app.user_count(), 2, "alice and zed only");
+    let told = app.mails_to("alice@example.com").await;
+    let already = told
+        .iter()
+        .filter(|m| m.subject.contains("already have"))
+        .count();
+    assert_eq!(already, LOOK_ALIKES.len(), "{told:?}");
+}
+
+/// With verification off, registration says an address is taken, look-alikes too.
+async fn without_verification_a_look_alike_is_refused_as_taken(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.accounts.require_verified_email = false).await;
+    let first = app.browser().register("alice@example.com", PASSWORD).await;
+    assert_eq!(first.status(), 303);
     let duplicate = app.browser().register("alice@example.com", PASSWORD).await;
     assert_eq!(duplicate.status(), 400);
     let taken = error_message(&duplicate.text().await.unwrap());
-
-    for look_alike in [
-        "\u{430}lice@example.com",   // Cyrillic а
-        "ａlice@example.com",        // fullwidth a
-        "ALICE@EXAMPLE.COM",         // letter case
-        "alice@ex\u{430}mple.com",   // Cyrillic а in the domain
-        "alice@xn--exmple-4nf.com",  // the same, as punycode
-        "al\u{131}ce@example.com",   // dotless ı
-        "\u{1d41a}lice@example.com", // mathematical bold a
-    ] {
+    for look_alike in LOOK_ALIKES {
         let response = app.browser().register(look_alike, PASSWORD).await;
         assert_eq!(response.status(), 400, "{look_alike}");
         assert!(set_cookie(response.headers(), "ferrid_session").is_none());
@@ -81,6 +106,7 @@ async fn existing_rows_get_skeletons(backend: Backend) {
             name: "",
             password_hash: "x",
             role: Role::User,
+            email_verified: true,
         };
         ids.push(users::insert(&mut conn, &new, now + i as i64).unwrap().id);
     }
@@ -115,12 +141,15 @@ async fn existing_rows_get_skeletons(backend: Backend) {
     // The next start changes nothing and does not fail either.
     assert_eq!(users::backfill_email_skeletons(&mut conn).unwrap(), 0);
     drop(conn);
-    // Backfilled rows protect their owners.
+    // Backfilled rows protect their owners: no account is made, and bob is told.
     let response = app
         .browser()
         .register("b\u{43e}b@example.com", PASSWORD)
         .await;
-    assert_eq!(response.status(), 400, "Cyrillic о in bob");
+    assert_eq!(response.status(), 200, "Cyrillic о in bob");
+    assert_eq!(app.user_count(), 3);
+    let told = app.last_mail_to("bob@example.com").await;
+    assert!(told.subject.contains("already have"), "{told:?}");
 }
 
 /// The text of the page's error message.
@@ -135,6 +164,7 @@ fn error_message(body: &str) -> String {
 
 on_both_backends!(
     a_look_alike_of_a_registered_address_is_refused,
+    without_verification_a_look_alike_is_refused_as_taken,
     invisible_characters_are_refused,
     existing_rows_get_skeletons,
 );

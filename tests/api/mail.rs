@@ -12,7 +12,7 @@ use ferrid::mail::worker::{self, DeliveryReport};
 use ferrid::mail::{Links, Mail, MailMessage, Mailer};
 use ferrid::store::mail_queue::{self, MailQueueStats};
 
-use crate::helpers::{eventually, spawn_app, Backend, TestApp};
+use crate::helpers::{eventually, quoted_printable_decode, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 
 /// What the stand-in received in one SMTP transaction.
@@ -341,34 +341,6 @@ async fn the_worker_thread_delivers_and_stops(backend: Backend) {
         .await
         .unwrap()
         .expect("the worker ends cleanly");
-}
-
-/// Undoes quoted-printable (RFC 2045 §6.7), which lettre picks for long lines: soft line
-/// breaks go, `=XX` becomes its byte. Headers pass through unchanged.
-fn quoted_printable_decode(encoded: &str) -> String {
-    let joined = encoded.replace("=\r\n", "").replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| {
-            let h = std::str::from_utf8(h).ok()?;
-            h.chars()
-                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
-                .then(|| u8::from_str_radix(h, 16).ok())?
-        });
-        match (bytes[i], hex) {
-            (b'=', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 on_both_backends!(

@@ -58,6 +58,9 @@ async fn the_setup_link_creates_an_admin(backend: Backend) {
     let account = browser.page("/account").await;
     assert!(account.contains("admin"), "{account}");
     assert_eq!(app.user_count(), 1);
+    // The operator typed the address: it counts as verified, so the admin logs in again.
+    let again = app.browser().login("admin@example.com", PASSWORD).await;
+    assert_eq!(again.status(), 303);
 }
 
 async fn the_setup_link_works_once(backend: Backend) {

@@ -26,7 +26,7 @@ mod response;
 pub use consent::{describe_scope, ConsentView};
 pub use decision::{consent_answer, decide, next_step, ConsentAnswer, Decision, FirstPass, Step};
 pub use login_policy::SessionInfo;
-pub use pending::{Browser, Origin, PENDING_LIFETIME};
+pub use pending::{is_waiting_for, Browser, Origin, PENDING_LIFETIME};
 pub use request::{AuthorizationRequest, AuthorizeParams, Prompt};
 pub use response::{append_query, error_redirect, CODE_LIFETIME};
 

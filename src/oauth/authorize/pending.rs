@@ -107,6 +107,20 @@ pub fn open(
     })
 }
 
+/// Can the browser presenting `binding` continue the request `request_id`? (After a
+/// verification link, which may be opened in another browser than the one that registered.)
+pub fn is_waiting_for(
+    conn: &mut DbConn,
+    request_id: &str,
+    binding: Option<&TokenHash>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    Ok(matches!(
+        open(conn, request_id, binding, now)?,
+        Opened::Found(_)
+    ))
+}
+
 /// Single use: true for the one caller that removed it.
 pub fn take(conn: &mut DbConn, id_hash: &TokenHash) -> Result<bool, StoreError> {
     pending::delete(conn, id_hash)

@@ -3,8 +3,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::safe_return_to;
-use crate::accounts;
+use super::{safe_return_to, with_return_to};
+use crate::accounts::{self, AccountError};
 use crate::domain::SecretToken;
 use crate::oauth::authorize;
 use crate::state::AppState;
@@ -24,6 +24,10 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     email: &'a str,
     return_to: &'a str,
+    /// The password was right but the address is unverified: offer the link again.
+    unverified: bool,
+    registration_open: bool,
+    register_href: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +71,7 @@ async fn render(
         None => None,
     };
     let csrf = CsrfToken::for_request(req, state.cookies_secure());
+    let return_to = safe_return_to(return_to);
     let page = LoginPage {
         layout: Layout::new(req, state),
         client_name: client_name.as_deref(),
@@ -74,6 +79,10 @@ async fn render(
         error,
         email,
         return_to,
+        // The login page answers 403 only to a right password for an unverified address.
+        unverified: status == StatusCode::FORBIDDEN,
+        registration_open: state.flows().registration_open,
+        register_href: &with_return_to("/register", return_to),
     };
     Ok(csrf.attach(html(status, &page)?))
 }
@@ -129,7 +138,11 @@ pub async fn submit(
                 render(
                     &req,
                     &state,
-                    StatusCode::BAD_REQUEST,
+                    if matches!(e, AccountError::EmailNotVerified) {
+                        StatusCode::FORBIDDEN
+                    } else {
+                        StatusCode::BAD_REQUEST
+                    },
                     Some(&message),
                     &form.email,
                     &form.return_to,

@@ -1,9 +1,13 @@
+//! /register: the form, and the one answer to it ("check your inbox") when verification is
+//! required; otherwise the new account is logged in at once. Closed registration is a page
+//! that says so.
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::{self, Registration};
+use super::{lifetime_in_words, notice, safe_return_to, with_return_to};
+use crate::accounts::{self, AccountError, Registered, Registration};
 use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
@@ -18,6 +22,28 @@ struct RegisterPage<'a> {
     error: Option<&'a str>,
     email: &'a str,
     name: &'a str,
+    return_to: &'a str,
+    min_length: usize,
+    login_href: &'a str,
+}
+
+/// What every registration with a valid form is answered, whatever the address; the
+/// resend form on it answers the same again.
+#[derive(Template)]
+#[template(path = "check_inbox.html")]
+pub(super) struct CheckInbox<'a> {
+    pub layout: Layout<'a>,
+    pub csrf_token: &'a str,
+    pub email: &'a str,
+    pub return_to: &'a str,
+    pub lifetime: String,
+    pub register_href: &'a str,
+}
+
+#[derive(Deserialize)]
+pub struct RegisterQuery {
+    #[serde(default)]
+    return_to: String,
 }
 
 #[derive(Deserialize)]
@@ -29,6 +55,8 @@ pub struct RegisterForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
+    return_to: String,
+    #[serde(default)]
     csrf_token: String,
 }
 
@@ -37,21 +65,78 @@ fn render(
     state: &AppState,
     status: StatusCode,
     error: Option<&str>,
-    form: Option<&RegisterForm>,
+    form: &RegisterForm,
 ) -> Result<HttpResponse, PageError> {
     let csrf = CsrfToken::for_request(req, state.cookies_secure());
+    let return_to = return_to_of(&form.return_to);
     let page = RegisterPage {
         layout: Layout::new(req, state),
         csrf_token: &csrf.value,
         error,
-        email: form.map_or("", |f| &f.email),
-        name: form.map_or("", |f| &f.name),
+        email: &form.email,
+        name: &form.name,
+        return_to,
+        min_length: state.settings.password.policy().min_length(),
+        login_href: &with_return_to("/login", return_to),
     };
     Ok(csrf.attach(html(status, &page)?))
 }
 
-pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
-    render(&req, &state, StatusCode::OK, None, None)
+/// A local path to continue at after verification, or nothing.
+fn return_to_of(raw: &str) -> &str {
+    if !raw.is_empty() && safe_return_to(raw) == raw {
+        raw
+    } else {
+        ""
+    }
+}
+
+/// The "check your inbox" page for `email`.
+pub(super) fn check_inbox(
+    req: &HttpRequest,
+    state: &AppState,
+    email: &str,
+    return_to: &str,
+) -> Result<HttpResponse, PageError> {
+    let csrf = CsrfToken::for_request(req, state.cookies_secure());
+    let return_to = return_to_of(return_to);
+    let page = CheckInbox {
+        layout: Layout::new(req, state),
+        csrf_token: &csrf.value,
+        email: email.trim(),
+        return_to,
+        lifetime: lifetime_in_words(state.settings.accounts.verification_token_lifetime),
+        register_href: &with_return_to("/register", return_to),
+    };
+    Ok(csrf.attach(html(StatusCode::OK, &page)?))
+}
+
+fn closed(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, PageError> {
+    notice(
+        Layout::new(req, state),
+        StatusCode::FORBIDDEN,
+        "Registration is closed",
+        "New accounts are made by an administrator here. Ask yours for one.",
+        ("/login", "Log in"),
+    )
+}
+
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<RegisterQuery>,
+) -> Result<HttpResponse, PageError> {
+    if !state.flows().registration_open {
+        return closed(&req, &state);
+    }
+    let form = RegisterForm {
+        email: String::new(),
+        password: String::new(),
+        name: String::new(),
+        return_to: query.into_inner().return_to,
+        csrf_token: String::new(),
+    };
+    render(&req, &state, StatusCode::OK, None, &form)
 }
 
 pub async fn submit(
@@ -63,12 +148,10 @@ pub async fn submit(
     let form = form.into_inner();
     let (ip, now) = (client_ip(&req), state.clock.now());
     let result = {
-        let (state, email, password, name) = (
-            state.clone(),
-            form.email.clone(),
-            form.password.clone(),
-            form.name.clone(),
-        );
+        let state = state.clone();
+        let (email, password, name) =
+            (form.email.clone(), form.password.clone(), form.name.clone());
+        let return_to = return_to_of(&form.return_to).to_string();
         web::block(move || {
             let registration = Registration {
                 email: &email,
@@ -76,20 +159,21 @@ pub async fn submit(
                 name: &name,
             };
             let accounts = state.accounts();
-            accounts::register(&state.pool, &accounts, &registration, ip.as_deref(), now)
+            let return_to = Some(return_to.as_str()).filter(|r| !r.is_empty());
+            let ip = ip.as_deref();
+            accounts::register(&state.pool, &accounts, &registration, return_to, ip, now)
         })
         .await?
     };
     match result {
-        Ok(new_session) => session::logged_in_redirect(&state, "/account", &new_session.secret),
+        Ok(Registered::LoggedIn(new_session)) => {
+            let to = safe_return_to(&form.return_to);
+            session::logged_in_redirect(&state, to, &new_session.secret)
+        }
+        Ok(Registered::CheckInbox) => check_inbox(&req, &state, &form.email, &form.return_to),
+        Err(AccountError::RegistrationClosed) => closed(&req, &state),
         Err(e) => match e.form_message() {
-            Some(message) => render(
-                &req,
-                &state,
-                StatusCode::BAD_REQUEST,
-                Some(&message),
-                Some(&form),
-            ),
+            Some(message) => render(&req, &state, StatusCode::BAD_REQUEST, Some(&message), &form),
             None => Err(e.into()),
         },
     }

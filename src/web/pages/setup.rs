@@ -22,6 +22,7 @@ struct SetupPage<'a> {
     token: &'a str,
     email: &'a str,
     name: &'a str,
+    min_length: usize,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +72,7 @@ pub async fn show(
         token: token.as_str(),
         email: "",
         name: "",
+        min_length: state.settings.password.policy().min_length(),
     };
     Ok(csrf.attach(html(StatusCode::OK, &page)?))
 }
@@ -114,6 +116,7 @@ pub async fn submit(
                     token: &form.token,
                     email: &form.email,
                     name: &form.name,
+                    min_length: state.settings.password.policy().min_length(),
                 };
                 Ok(csrf.attach(html(StatusCode::BAD_REQUEST, &page)?))
             }

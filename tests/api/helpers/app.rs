@@ -25,6 +25,8 @@ pub struct TestApp {
     pub setup_link: Option<String>,
     pub database_url: String,
     pub dir: tempfile::TempDir,
+    /// The outbox's files in the order they were delivered (see `deliver_mail`).
+    pub outbox: std::sync::Mutex<Vec<std::path::PathBuf>>,
 }
 
 /// Runs each listed test body on SQLite and on PostgreSQL: `mod_name::sqlite` and
@@ -110,6 +112,9 @@ pub fn test_settings(backend: Backend, dir: &std::path::Path) -> Settings {
     s.server.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     s.server.data_dir = dir.to_path_buf();
     s.mail.outbox_dir = dir.join("outbox");
+    // The worker's thread would deliver at a moment of its choosing: tests deliver the
+    // queue themselves (`TestApp::deliver_mail`), so the worker never gets to it.
+    s.mail.poll_interval = std::num::NonZeroU64::new(3600).unwrap();
     s.password.memory_kib = 64;
     s.password.iterations = 1;
     s.database.pool_size = std::num::NonZeroU32::new(3).unwrap();
@@ -146,6 +151,7 @@ pub async fn spawn_app_with(backend: Backend, edit: impl FnOnce(&mut Settings)) 
         setup_link,
         database_url,
         dir,
+        outbox: std::sync::Mutex::new(Vec::new()),
     }
 }
 
@@ -180,13 +186,30 @@ impl TestApp {
         browser
     }
 
-    /// A registered user (registered through the page, in a browser that is then dropped).
+    /// A registered user: registered through the page and, when the app asks for it,
+    /// verified through the link mailed to them, in a browser that is then dropped.
     pub async fn new_user(&self) -> User {
         let email = format!("user-{}@example.com", random_id().to_lowercase());
         let password = PASSWORD.to_string();
-        let response = self.browser().register(&email, &password).await;
-        assert_eq!(response.status(), 303, "registration works");
+        let browser = self.browser();
+        let response = browser.register(&email, &password).await;
+        match response.status().as_u16() {
+            // Verification off: logged in at once.
+            303 => {}
+            200 => {
+                let verified = self.verify_email(&browser, &email).await;
+                assert_eq!(verified.status(), 303, "verification works");
+            }
+            status => panic!("registration failed: {status}"),
+        }
         User { email, password }
+    }
+
+    /// Opens the newest verification link mailed to `email` in `browser` and confirms it:
+    /// the answer is a redirect with a new session (or a page saying why not).
+    pub async fn verify_email(&self, browser: &Browser, email: &str) -> reqwest::Response {
+        let link = self.last_mail_to(email).await.link("/verify-email");
+        browser.confirm_link(&link).await
     }
 
     /// GET a JSON document without cookies.

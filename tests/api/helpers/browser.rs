@@ -120,7 +120,8 @@ impl Browser {
         self.post(action, &with_csrf(fields, &csrf)).await
     }
 
-    /// Registers through the page; the browser ends up logged in.
+    /// Registers through the page: "check your inbox" (200), or logged in at once (303)
+    /// when the app does not ask for verification.
     pub async fn register(&self, email: &str, password: &str) -> Response {
         let fields = [
             ("email", email),
@@ -128,6 +129,15 @@ impl Browser {
             ("name", "Test User"),
         ];
         self.form("/register", &fields).await
+    }
+
+    /// Opens a mailed link (its page shows one button) and presses the button, which posts
+    /// the page's form with its hidden `token`.
+    pub async fn confirm_link(&self, link: &str) -> Response {
+        let page = self.page(link).await;
+        let token = extract_field(&page, "token").unwrap_or_else(|| panic!("no form:\n{page}"));
+        let action = link.split('?').next().unwrap();
+        self.submit(&page, action, &[("token", &token)]).await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {

@@ -45,6 +45,24 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Single-use links stored for this purpose (`password_reset`, `email_verification`, …).
+    pub fn one_time_tokens(&self, purpose: &str) -> i64 {
+        schema::one_time_tokens::table
+            .filter(schema::one_time_tokens::purpose.eq(purpose))
+            .count()
+            .get_result(&mut *self.conn())
+            .unwrap()
+    }
+
+    /// The stored password hash of a user.
+    pub fn password_hash(&self, user: &User) -> String {
+        let email = Email::parse(&user.email).unwrap();
+        users::find_for_login(&mut self.conn(), &email)
+            .unwrap()
+            .and_then(|(_, hash)| hash)
+            .expect("the user has a password")
+    }
+
     /// Authorization requests waiting for a login or a consent.
     pub fn pending_requests(&self) -> i64 {
         schema::authorization_requests::table
