@@ -13,12 +13,13 @@ use std::time::Duration;
 use crate::accounts;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::crypto::device_cookie::DeviceKey;
 use crate::crypto::password::PasswordHasher;
 use crate::keys::{self, KeyPolicy, KeyStore, KeyStoreError};
 use crate::mail::{self, Mailer};
 use crate::security::connections::ConnectionCounter;
 use crate::security::cors::AllowedOrigins;
-use crate::security::rate_limit::LoginLimiter;
+use crate::security::rate_limit::RateLimiter;
 use crate::state::AppState;
 use crate::store::{self, StoreError};
 use crate::web::{
@@ -51,7 +52,8 @@ impl Application {
             settings.database.pool_size.get(),
             Duration::from_millis(settings.database.pool_timeout_ms),
         )?;
-        let keys = Arc::new(open_key_store(&settings, &pool, clock.now())?);
+        let (keys, devices) = open_key_store(&settings, &pool, clock.now())?;
+        let keys = Arc::new(keys);
         // Mail settings are checked before anything binds: a bad SMTP setup stops the start.
         let mailer = Mailer::from_settings(&settings.mail, settings.is_production())?;
         let hasher = PasswordHasher::new(settings.password.argon2())
@@ -69,12 +71,17 @@ impl Application {
         };
         let cors_origins = AllowedOrigins::new(settings.server.cors_origins.clone());
         cors_origins.refresh(&mut *pool.get()?)?;
-        let login_limiter = LoginLimiter::new(settings.rate_limit.clone(), clock.clone())
+        let limiter = RateLimiter::new(settings.rate_limit.clone(), clock.clone())
             .map_err(anyhow::Error::msg)?;
+        let hash_permits = Arc::new(tokio::sync::Semaphore::new(
+            settings.password.concurrent_hashes(),
+        ));
         let state = web::Data::new(AppState {
             clock,
             cors_origins,
-            login_limiter,
+            limiter,
+            devices,
+            hash_permits,
             client_errors: AtomicU64::new(0),
             issuer: issuer.clone(),
             pool,
@@ -189,9 +196,14 @@ fn admit_connection(
     }
 }
 
-/// Loads (in development, creates) the master key and opens the key store. A master key that
-/// does not open the stored keys stops the start here, before anything is changed.
-fn open_key_store(settings: &Settings, pool: &store::Pool, now: i64) -> anyhow::Result<KeyStore> {
+/// Loads (in development, creates) the master key, opens the key store and derives the
+/// device-cookie key from it. A master key that does not open the stored keys stops the
+/// start here, before anything is changed.
+fn open_key_store(
+    settings: &Settings,
+    pool: &store::Pool,
+    now: i64,
+) -> anyhow::Result<(KeyStore, DeviceKey)> {
     let (master, generated) = keys::load_master_key(settings)?;
     if generated {
         let path = settings.server.data_dir.join("master.key");
@@ -202,7 +214,8 @@ fn open_key_store(settings: &Settings, pool: &store::Pool, now: i64) -> anyhow::
     }
     let mut conn = pool.get()?;
     let policy = KeyPolicy::from_settings(settings);
-    Ok(KeyStore::open(&mut conn, master, policy, now)?)
+    let devices = DeviceKey::derive(&master);
+    Ok((KeyStore::open(&mut conn, master, policy, now)?, devices))
 }
 
 /// One background thread per replica, doing blocking database work on its own schedule:

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use crate::accounts::{Accounts, Flows};
 use crate::clock::Clock;
 use crate::config::{RegistrationMode, Settings};
+use crate::crypto::device_cookie::DeviceKey;
 use crate::crypto::password::PasswordHasher;
 use crate::keys::KeyStore;
 use crate::oauth::provider::{Provider, TokenPolicy};
 use crate::security::cors::AllowedOrigins;
-use crate::security::rate_limit::LoginLimiter;
+use crate::security::rate_limit::RateLimiter;
 use crate::store::{Pool, PooledConn, StoreError};
 
 pub struct AppState {
@@ -20,7 +21,13 @@ pub struct AppState {
     pub issuer: String,
     pub pool: Pool,
     pub hasher: PasswordHasher,
-    pub login_limiter: LoginLimiter,
+    /// Turns at the password hasher (`password.max_concurrent_hashes`), taken before the
+    /// blocking call that hashes (see web::hashing).
+    pub hash_permits: Arc<tokio::sync::Semaphore>,
+    /// Throttling of logins, forms and client authentication.
+    pub limiter: RateLimiter,
+    /// Signs and recognises device cookies (derived from the master key).
+    pub devices: DeviceKey,
     /// Signing keys; a background thread keeps it current (see startup).
     pub keys: Arc<KeyStore>,
     /// The discovery document, serialized once the issuer is known.
@@ -41,13 +48,15 @@ impl AppState {
         Ok(self.pool.get()?)
     }
 
-    /// What the account operations use: the hasher, the password policy, the login
-    /// limiter, the session lifetime and the rules of the mailed flows.
+    /// What the account operations use: the hasher, the password policy, the limiter, the
+    /// device-cookie key, the session lifetime and the rules of the mailed flows.
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts {
             hasher: &self.hasher,
             password_policy: self.settings.password.policy(),
-            login_limiter: &self.login_limiter,
+            limiter: &self.limiter,
+            devices: &self.devices,
+            device_cookie_lifetime: self.settings.rate_limit.device_cookie_lifetime,
             session_lifetime: self.settings.session.lifetime,
             flows: self.flows(),
         }

@@ -3,6 +3,7 @@
 //! password required; the new address must confirm by a mailed link, and the old one is
 //! told). Plus ending every login of an account, which a reset does too.
 use super::mailing::{issue_link, queue};
+use crate::security::rate_limit::Kind;
 use super::{AccountError, Accounts};
 use crate::domain::{Email, Password, PasswordContext, TokenHash};
 use crate::mail::Mail;
@@ -56,15 +57,24 @@ fn confirm_current(
         let mut conn = pool.get().map_err(StoreError::from)?;
         users::find_with_hash(&mut conn, user_id)?.ok_or(AccountError::NoSuchUser)?
     };
-    let limiter = accounts.login_limiter;
-    let account = user.email.normalized();
-    limiter
-        .check(account, ip, now)
+    // The same buckets as a password login from this address (no device exemption: the
+    // session already proves the browser), reserved before the password is checked.
+    let limiter = accounts.limiter;
+    let (account, address) = (user.email.normalized(), ip.unwrap_or("-"));
+    let account_ip = format!("{account}|{address}");
+    let buckets = [(Kind::LoginAccountIp, account_ip.as_str()), (Kind::LoginIp, address)];
+    let reservations = limiter
+        .reserve_all(&buckets, now)
         .map_err(AccountError::RateLimited)?;
     if accounts.hasher.verify(&current, stored.as_deref()) {
+        for reservation in &reservations {
+            match reservation.kind {
+                Kind::LoginIp => limiter.release(reservation, now),
+                _ => limiter.clear(reservation, now),
+            }
+        }
         return Ok((user, stored));
     }
-    limiter.failed(account, ip, now);
     let event = Event::new(EventKind::LoginFailed)
         .user(&user.id)
         .ip(ip)

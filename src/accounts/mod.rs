@@ -2,7 +2,8 @@
 //! the CLI (and of the coming console), which share one implementation:
 //!
 //! - `users.rs`: creating a user ([`create_user`]) and changing a role ([`set_role`]);
-//! - `login.rs`: password login, sessions, logout;
+//! - `login.rs`: password login (throttled, with device cookies), sessions, logout;
+//! - `throttle.rs`: the per-IP and per-address limits of registration and reset requests;
 //! - `registration.rs`, `setup.rs` (the first admin, through a one-time link);
 //! - `verification.rs`: the mailed link that proves an address (a new account's, or the new
 //!   one of an email change), and sending it again;
@@ -22,10 +23,11 @@
 //! a connection, or the pool when it checks input or hashes before it needs the database (so
 //! no connection waits on that work), and, for what hashes passwords or counts logins, the
 //! [`Accounts`] services. Nothing here knows HTTP or the application state.
+use crate::crypto::device_cookie::DeviceKey;
 use crate::crypto::password::PasswordHasher;
 use crate::domain::{DomainError, PasswordError, PasswordPolicy};
 use crate::mail::MailError;
-use crate::security::rate_limit::{LoginLimiter, Refusal};
+use crate::security::rate_limit::{RateLimiter, Refusal};
 use crate::store::StoreError;
 
 mod connections;
@@ -36,18 +38,20 @@ mod profile;
 mod recovery;
 mod registration;
 mod setup;
+mod throttle;
 mod users;
 mod verification;
 
 pub use connections::{list_connections, withdraw_consent, Connection};
 pub use credentials::{change_password, request_email_change, PasswordChange};
-pub use login::{current_session, login, logout, NewSession};
+pub use login::{begin_login, current_session, finish_login, logout, LoginAttempt, NewSession};
 pub use profile::{parse_profile, profile, update_profile, ProfileForm};
 pub use recovery::{
     request_password_reset, reset_link, reset_link_is_live, reset_password, NewPassword,
 };
 pub use registration::{register, register_prepared, Registered, Registration};
 pub use setup::{create_first_admin, issue_setup_token, setup_link_is_usable, SETUP_LINK_LIFETIME};
+pub use throttle::{throttle_form, throttle_registration, FormLimit};
 pub use users::{
     create_user, set_role, Channel, NewAccount, PreparedAccount, RoleChange, ValidAccount,
 };
@@ -55,14 +59,20 @@ pub use verification::{
     address_link, confirm_address, resend_verification, AddressLink, Confirmed,
 };
 
+/// The name of the device cookie a password login hands out (see `crypto::device_cookie`).
+pub const DEVICE_COOKIE: &str = crate::crypto::device_cookie::COOKIE;
+
 /// What account operations use from the running server besides a database connection:
-/// the password hasher and policy, the login limiter, how long a session lasts, and the
-/// rules of the mailed flows.
+/// the password hasher and policy, the rate limiter, the device-cookie key, how long a
+/// session lasts, and the rules of the mailed flows.
 #[derive(Clone, Copy)]
 pub struct Accounts<'a> {
     pub hasher: &'a PasswordHasher,
     pub password_policy: PasswordPolicy,
-    pub login_limiter: &'a LoginLimiter,
+    pub limiter: &'a RateLimiter,
+    pub devices: &'a DeviceKey,
+    /// Seconds a device cookie is honoured.
+    pub device_cookie_lifetime: i64,
     /// Seconds a login session lasts.
     pub session_lifetime: i64,
     pub flows: Flows<'a>,

@@ -9,7 +9,7 @@ use super::{ConfigError, Settings};
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
 /// Keys whose environment variable is a comma-separated list.
-const LIST_KEYS: [&str; 1] = ["server.cors_origins"];
+const LIST_KEYS: [&str; 2] = ["server.cors_origins", "server.trusted_proxies"];
 
 /// At most this many refused values are reported; each one costs another reading.
 const MAX_REFUSALS: usize = 32;

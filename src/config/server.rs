@@ -33,6 +33,10 @@ pub struct ServerSettings {
     pub request_timeout_ms: u64,
     /// Open connections per client IP; 0 means no cap.
     pub max_connections_per_ip: u32,
+    /// Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); empty:
+    /// the socket's peer is the client. From the environment as one comma-separated list.
+    #[serde(default, deserialize_with = "values::networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// `server.environment`. An https issuer also counts as production.

@@ -357,3 +357,46 @@ fn cors_origins_come_from_a_file_as_an_array() {
         "{err}"
     );
 }
+
+/// `server.trusted_proxies`: addresses and CIDR blocks, from the environment as a list.
+#[test]
+fn trusted_proxies_are_networks() {
+    let load =
+        |value: &str| Settings::load(None, vars(&[("FERRID__SERVER__TRUSTED_PROXIES", value)]));
+    let nets = load("10.0.0.0/8, 192.0.2.7,::1")
+        .unwrap()
+        .server
+        .trusted_proxies;
+    let shown: Vec<String> = nets.iter().map(|n| n.to_string()).collect();
+    assert_eq!(shown, ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]);
+    assert!(Settings::defaults().server.trusted_proxies.is_empty());
+    let err = load("10.0.0.0/33").unwrap_err().to_string();
+    assert!(
+        err.contains("server.trusted_proxies: '10.0.0.0/33'"),
+        "{err}"
+    );
+}
+
+/// The old name of the per-(account, IP) limit is refused with the new one in the message
+/// (it changed meaning); limits of 0 and a cap below the first delay are refused by name.
+#[test]
+fn rate_limit_keys() {
+    let err = Settings::load(
+        None,
+        vars(&[("FERRID__RATE_LIMIT__LOGIN_PER_ACCOUNT", "7")]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("login_per_account_ip"), "{err}");
+    let err = Settings::load(None, vars(&[("FERRID__RATE_LIMIT__REGISTER_PER_IP", "0")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("rate_limit.register_per_ip: must be at least 1"),
+        "{err}"
+    );
+    let err = Settings::load(None, vars(&[("FERRID__RATE_LIMIT__MAX_DELAY", "10")]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("rate_limit.max_delay"), "{err}");
+}

@@ -154,8 +154,39 @@ impl Settings {
                 problems.push("rate_limit.redis_url: must be a redis:// or rediss:// URL".into());
             }
         }
-        if limits.login_per_account == 0 || limits.login_per_ip == 0 || limits.window <= 0 {
-            problems.push("rate_limit: limits and window must be positive".into());
+        let counts = [
+            ("login_per_account_ip", limits.login_per_account_ip),
+            ("login_per_ip", limits.login_per_ip),
+            ("login_per_device", limits.login_per_device),
+            ("register_per_ip", limits.register_per_ip),
+            ("register_per_email", limits.register_per_email),
+            ("forgot_password_per_ip", limits.forgot_password_per_ip),
+            (
+                "forgot_password_per_email",
+                limits.forgot_password_per_email,
+            ),
+            ("client_auth_failures", limits.client_auth_failures),
+        ];
+        for (key, count) in counts {
+            if count == 0 {
+                problems.push(format!("rate_limit.{key}: must be at least 1"));
+            }
+        }
+        let seconds = [
+            ("window", limits.window),
+            ("first_delay", limits.first_delay),
+            ("client_auth_window", limits.client_auth_window),
+            ("device_cookie_lifetime", limits.device_cookie_lifetime),
+        ];
+        for (key, value) in seconds {
+            if value <= 0 {
+                problems.push(format!(
+                    "rate_limit.{key}: must be a positive number of seconds"
+                ));
+            }
+        }
+        if limits.max_delay < limits.first_delay {
+            problems.push("rate_limit.max_delay: must be at least rate_limit.first_delay".into());
         }
         problems
     }

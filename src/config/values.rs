@@ -55,3 +55,24 @@ pub fn origins<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Origin>, D::Error>
         })
         .collect()
 }
+
+/// Networks, from a TOML array or one comma-separated value in the environment
+/// (`FERRID__SERVER__TRUSTED_PROXIES="10.0.0.0/8,192.0.2.7"`): CIDR blocks, or single
+/// addresses (a /32 or /128).
+pub fn networks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|raw| raw.trim())
+        .filter(|raw| !raw.is_empty())
+        .map(|raw| {
+            raw.parse::<ipnet::IpNet>()
+                .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| {
+                    D::Error::custom(format!(
+                        "'{raw}' is not an IP address or a CIDR block like 10.0.0.0/8"
+                    ))
+                })
+        })
+        .collect()
+}

@@ -119,6 +119,19 @@ impl MasterKey {
         out
     }
 
+    /// An HMAC-SHA256 key for one purpose, derived from the master key with HKDF-SHA256
+    /// (RFC 5869) and `info` naming the purpose: every replica sharing the master key
+    /// derives the same key, and no derived key reveals the master key or another one.
+    pub fn derive_hmac_key(&self, info: &[u8]) -> ring::hmac::Key {
+        let salt = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"ferrid master key");
+        let info = [info];
+        salt.extract(&self.0)
+            .expand(&info, ring::hmac::HMAC_SHA256)
+            // Only fails for an output longer than 255 hashes; this is one.
+            .expect("HKDF output of one hash length")
+            .into()
+    }
+
     /// Reverses [`MasterKey::seal`]. Any failure, including a different `aad`, is
     /// [`KeyError::Decrypt`].
     pub fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, KeyError> {

@@ -2,6 +2,8 @@
 //! passwords: high-entropy secrets (client secrets, tokens, codes) are SHA-256 hashed instead.
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::domain::Password;
 
@@ -21,6 +23,8 @@ pub struct PasswordHasher {
     /// for an unknown email is verified against it, so it costs the same time as a real one
     /// and its timing does not reveal which emails have accounts.
     dummy_hash: String,
+    /// Passwords verified so far (shared by clones): what throttling must bound.
+    verifications: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -29,6 +33,7 @@ impl PasswordHasher {
         let mut hasher = PasswordHasher {
             params,
             dummy_hash: String::new(),
+            verifications: Arc::new(AtomicU64::new(0)),
         };
         let filler = crate::domain::SecretToken::generate();
         hasher.dummy_hash = hasher.hash_raw(filler.as_str());
@@ -56,6 +61,7 @@ impl PasswordHasher {
     /// paths spend one argon2 computation. Parameters are read from the stored hash, so
     /// hashes made under older settings still verify.
     pub fn verify(&self, password: &Password, stored: Option<&str>) -> bool {
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let (hash, real) = match stored {
             Some(h) => (h, true),
             None => (self.dummy_hash.as_str(), false),
@@ -89,6 +95,11 @@ impl PasswordHasher {
                     )
             });
         !current
+    }
+
+    /// How many passwords this hasher (and its clones) has verified.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 }
 

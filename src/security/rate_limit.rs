@@ -1,53 +1,117 @@
-//! Login throttling, per account and per client IP, against password guessing. Failed
-//! attempts are counted in a fixed window that starts at the first failure; at the limit
-//! further attempts are refused (HTTP 429 with Retry-After) without hashing anything, until
-//! the window ends.
+//! Throttling, by kind of attempt and key: failed logins per (account, client IP), per
+//! client IP and per known device; registrations and password-reset requests per client IP
+//! and per address; failed client authentication per (client_id, client IP). Each kind has
+//! its limit from `[rate_limit]`; the rule (a reservation before the guarded work, then
+//! growing delays, never a lock) is `bucket.rs`.
 //!
-//! The counts live in process by default; with `rate_limit.redis_url` they live in Redis, so
+//! The buckets live in process by default; with `rate_limit.redis_url` they live in Redis, so
 //! every replica sees the same counts. Should Redis fail, a circuit breaker switches counting
-//! to the process (logged once) rather than letting guesses through uncounted, locking
-//! everyone out, or making each login wait on Redis; Redis is probed in the background and
-//! used again once it answers.
-use std::collections::HashMap;
+//! to the process (logged once) rather than letting attempts through uncounted, refusing
+//! everyone, or making each request wait on Redis; Redis is probed in the background and
+//! used again once it answers. Keys are hashed before they are stored: Redis never holds an
+//! email address or an IP address.
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
 use super::breaker::{Breaker, Transition};
+use super::bucket::{self, Decision, Limit};
+use super::counter::{Counter, MemoryCounter};
 use super::redis_counter::RedisCounter;
 use crate::clock::Clock;
 use crate::config::RateLimitSettings;
 
+/// What is being throttled, and by which key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Failed logins for one account from one client IP, from browsers without the
+    /// account's device cookie. Key: normalised email and IP.
+    LoginAccountIp,
+    /// Failed logins from one client IP (a spray over many accounts). Key: IP.
+    LoginIp,
+    /// Failed logins from one browser holding the account's device cookie. Key: the device.
+    LoginDevice,
+    /// Registrations. Keys: IP; the address's confusable skeleton.
+    RegisterIp,
+    RegisterEmail,
+    /// Password-reset requests. Keys: IP; the address's confusable skeleton.
+    ForgotPasswordIp,
+    ForgotPasswordEmail,
+    /// Failed client authentication. Key: client_id and IP.
+    ClientAuth,
+}
+
+impl Kind {
+    /// Names the bucket in keys, in audit details and in logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::LoginAccountIp => "login_account_ip",
+            Kind::LoginIp => "login_ip",
+            Kind::LoginDevice => "login_device",
+            Kind::RegisterIp => "register_ip",
+            Kind::RegisterEmail => "register_email",
+            Kind::ForgotPasswordIp => "forgot_password_ip",
+            Kind::ForgotPasswordEmail => "forgot_password_email",
+            Kind::ClientAuth => "client_auth",
+        }
+    }
+}
+
+/// Each kind's limit, from `[rate_limit]`.
+pub fn limit_of(settings: &RateLimitSettings, kind: Kind) -> Limit {
+    let limit = |max| Limit {
+        max,
+        window: settings.window,
+        first_delay: settings.first_delay,
+        max_delay: settings.max_delay,
+    };
+    match kind {
+        Kind::LoginAccountIp => limit(settings.login_per_account_ip),
+        Kind::LoginIp => limit(settings.login_per_ip),
+        Kind::LoginDevice => limit(settings.login_per_device),
+        Kind::RegisterIp => limit(settings.register_per_ip),
+        Kind::RegisterEmail => limit(settings.register_per_email),
+        Kind::ForgotPasswordIp => limit(settings.forgot_password_per_ip),
+        Kind::ForgotPasswordEmail => limit(settings.forgot_password_per_email),
+        // A client with a wrong secret deployed must recover soon after it is fixed: its
+        // delay is the short window itself and does not grow.
+        Kind::ClientAuth => Limit {
+            max: settings.client_auth_failures,
+            window: settings.client_auth_window,
+            first_delay: settings.client_auth_window,
+            max_delay: settings.client_auth_window,
+        },
+    }
+}
+
+/// An attempt refused: wait `retry_after` seconds (HTTP 429 with Retry-After).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Refusal {
-    /// Seconds until the window ends.
+    pub kind: Kind,
     pub retry_after: i64,
 }
 
-/// A window's state: failures so far and when the window ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Window {
-    pub failures: u32,
-    pub ends_at: i64,
+/// A counted attempt. `next_wait` > 0: it reached the limit, and the next attempt waits
+/// that long (an audit event when the attempt fails).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    pub kind: Kind,
+    pub next_wait: i64,
+    key: String,
+    in_redis: bool,
 }
 
-/// Where failure counts are kept. Two implementations: in process, and Redis.
-pub trait FailureCounter: Send + Sync {
-    /// The live window for `key`, if any.
-    fn window(&self, key: &str, now: i64) -> Result<Option<Window>, String>;
-    /// Counts one failure, opening a window of `length` seconds if none is live.
-    fn record(&self, key: &str, now: i64, length: i64) -> Result<Window, String>;
-    fn clear(&self, key: &str) -> Result<(), String>;
-}
-
-pub struct LoginLimiter {
+pub struct RateLimiter {
     settings: RateLimitSettings,
     /// Always kept: the counts while Redis is unconfigured or unreachable.
     memory: MemoryCounter,
     redis: Option<Arc<SharedCounter>>,
 }
 
-/// Redis behind a circuit breaker: while Redis fails, logins count in process and do not
-/// wait on it; a background thread probes it after each cool-down and switches back.
+/// Redis behind a circuit breaker: while Redis fails, counting happens in process without
+/// waiting on it; a background thread probes it after each cool-down and switches back.
 struct SharedCounter {
     counter: RedisCounter,
     breaker: Mutex<Breaker>,
@@ -77,7 +141,7 @@ impl SharedCounter {
             Err(e) => {
                 if self.breaker().failed(now) == Transition::Opened {
                     self.counter.forget_connections();
-                    log::warn!("rate limit: Redis failed ({e}); counting login failures in process until it answers again");
+                    log::warn!("rate limit: Redis failed ({e}); counting in process until it answers again");
                 }
                 None
             }
@@ -105,7 +169,17 @@ impl SharedCounter {
     }
 }
 
-impl LoginLimiter {
+/// The stored key of a bucket: its kind and a hash of what it counts.
+fn bucket_key(kind: Kind, subject: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, subject.as_bytes());
+    format!(
+        "{}:{}",
+        kind.as_str(),
+        URL_SAFE_NO_PAD.encode(&digest.as_ref()[..18])
+    )
+}
+
+impl RateLimiter {
     /// In process, or in Redis when `rate_limit.redis_url` is set. Never waits on Redis
     /// beyond one short probe: when Redis is down at start, Ferrid starts anyway, says so,
     /// and counts in process until Redis answers.
@@ -114,7 +188,7 @@ impl LoginLimiter {
             Some(url) if !url.is_empty() => {
                 let timeout = Duration::from_millis(settings.redis_timeout_ms);
                 let shared = Arc::new(SharedCounter {
-                    counter: RedisCounter::new(url, timeout)?,
+                    counter: RedisCounter::new(url, &settings.redis_key_prefix, timeout)?,
                     breaker: Mutex::new(Breaker::new(
                         FAILURES_TO_OPEN,
                         settings.redis_retry_interval,
@@ -122,14 +196,14 @@ impl LoginLimiter {
                 });
                 if let Err(e) = shared.counter.ping() {
                     shared.breaker().open(clock.now());
-                    log::warn!("rate limit: Redis is unreachable at start ({e}); counting login failures in process until it answers");
+                    log::warn!("rate limit: Redis is unreachable at start ({e}); counting in process until it answers");
                 }
                 spawn_probe(&shared, clock);
                 Some(shared)
             }
             _ => None,
         };
-        Ok(LoginLimiter {
+        Ok(RateLimiter {
             settings,
             memory: MemoryCounter::default(),
             redis,
@@ -146,79 +220,100 @@ impl LoginLimiter {
         self.redis.as_deref().filter(|r| r.allows_calls())
     }
 
-    fn keys(account: &str, ip: Option<&str>) -> [(String, bool); 2] {
-        [
-            (format!("account:{account}"), true),
-            (format!("ip:{}", ip.unwrap_or("-")), false),
-        ]
+    pub fn limit(&self, kind: Kind) -> Limit {
+        limit_of(&self.settings, kind)
     }
 
-    fn limit(&self, is_account: bool) -> u32 {
-        if is_account {
-            self.settings.login_per_account
-        } else {
-            self.settings.login_per_ip
+    /// Counts one attempt of `kind` for `subject` before the work it guards, or refuses it
+    /// (see `bucket::reserve`).
+    pub fn reserve(&self, kind: Kind, subject: &str, now: i64) -> Result<Reservation, Refusal> {
+        let key = bucket_key(kind, subject);
+        let limit = self.limit(kind);
+        let (decision, in_redis) = self.reserve_key(&key, &limit, now);
+        match decision {
+            Decision::Reserved { next_wait, .. } => Ok(Reservation {
+                kind,
+                next_wait,
+                key,
+                in_redis,
+            }),
+            Decision::Refused { retry_after } => Err(Refusal { kind, retry_after }),
         }
     }
 
-    /// The fuller of the Redis and in-process windows: failures counted in process during an
-    /// outage still hold once Redis is back, until their window ends.
-    fn window(&self, key: &str, now: i64) -> Option<Window> {
-        let local = self.memory.window(key, now).unwrap_or(None);
-        let shared = self
-            .shared()
-            .and_then(|r| r.call(now, |c| c.window(key, now)))
-            .flatten();
-        match (local, shared) {
-            (Some(a), Some(b)) => Some(if a.failures >= b.failures { a } else { b }),
-            (a, b) => a.or(b),
+    fn reserve_key(&self, key: &str, limit: &Limit, now: i64) -> (Decision, bool) {
+        if let Some(shared) = self.shared() {
+            // Attempts counted in process during an outage still hold once Redis is back.
+            let local = self.memory.peek(key).unwrap_or(None);
+            if let Some(retry_after) = bucket::wait(local, limit, now) {
+                return (Decision::Refused { retry_after }, false);
+            }
+            if let Some(decision) = shared.call(now, |c| c.reserve(key, limit, now)) {
+                return (decision, true);
+            }
         }
+        let decision = self
+            .memory
+            .reserve(key, limit, now)
+            .expect("the in-process counter cannot fail");
+        (decision, false)
     }
 
-    /// Refuses when the account or the IP has used up its failures in the current window.
-    pub fn check(&self, account: &str, ip: Option<&str>, now: i64) -> Result<(), Refusal> {
-        let mut retry_after = 0;
-        for (key, is_account) in Self::keys(account, ip) {
-            if let Some(w) = self.window(&key, now) {
-                if w.failures >= self.limit(is_account) {
-                    retry_after = retry_after.max(w.ends_at - now);
+    /// Reserves in every bucket, or in none: when one refuses, the places already taken
+    /// are given back.
+    pub fn reserve_all(
+        &self,
+        buckets: &[(Kind, &str)],
+        now: i64,
+    ) -> Result<Vec<Reservation>, Refusal> {
+        let mut taken = Vec::with_capacity(buckets.len());
+        for &(kind, subject) in buckets {
+            match self.reserve(kind, subject, now) {
+                Ok(reservation) => taken.push(reservation),
+                Err(refusal) => {
+                    taken.iter().for_each(|r| self.release(r, now));
+                    return Err(refusal);
                 }
             }
         }
-        if retry_after > 0 {
-            Err(Refusal { retry_after })
-        } else {
-            Ok(())
-        }
+        Ok(taken)
     }
 
-    /// Counts a failure; returns true when it locked the account (an audit event).
-    pub fn failed(&self, account: &str, ip: Option<&str>, now: i64) -> bool {
-        let length = self.settings.window;
-        let mut locked = false;
-        for (key, is_account) in Self::keys(account, ip) {
-            let window = self
-                .shared()
-                .and_then(|r| r.call(now, |c| c.record(&key, now, length)))
-                .unwrap_or_else(|| {
-                    self.memory
-                        .record(&key, now, length)
-                        .expect("the in-process counter cannot fail")
-                });
-            if is_account && window.failures == self.limit(true) {
-                locked = true;
+    /// Gives a reservation back (the attempt succeeded, or never happened).
+    pub fn release(&self, reservation: &Reservation, now: i64) {
+        let key = &reservation.key;
+        if reservation.in_redis {
+            if let Some(r) = self.shared() {
+                r.call(now, |c| c.release(key, now));
             }
+        } else {
+            let _ = self.memory.release(key, now);
         }
-        locked
     }
 
-    /// A successful login clears the account's count (not the IP's), wherever it is kept.
-    pub fn succeeded(&self, account: &str, now: i64) {
-        let key = format!("account:{account}");
+    /// Forgets the bucket, wherever it is kept (a successful login clears its account's).
+    pub fn clear(&self, reservation: &Reservation, now: i64) {
+        let key = &reservation.key;
         if let Some(r) = self.shared() {
-            r.call(now, |c| c.clear(&key));
+            r.call(now, |c| c.clear(key));
         }
-        let _ = self.memory.clear(&key);
+        let _ = self.memory.clear(key);
+    }
+
+    /// Whether an attempt of `kind` for `subject` would be refused now; counts nothing.
+    pub fn refusal(&self, kind: Kind, subject: &str, now: i64) -> Option<Refusal> {
+        let key = bucket_key(kind, subject);
+        let limit = self.limit(kind);
+        let local = self.memory.peek(&key).unwrap_or(None);
+        let shared = self
+            .shared()
+            .and_then(|r| r.call(now, |c| c.peek(&key)))
+            .flatten();
+        [local, shared]
+            .into_iter()
+            .filter_map(|b| bucket::wait(b, &limit, now))
+            .max()
+            .map(|retry_after| Refusal { kind, retry_after })
     }
 }
 
@@ -237,147 +332,5 @@ fn spawn_probe(shared: &Arc<SharedCounter>, clock: Clock) {
     }
 }
 
-/// Counts in this process.
-#[derive(Default)]
-pub struct MemoryCounter {
-    windows: Mutex<HashMap<String, Window>>,
-}
-
-/// Above this many tracked keys, expired windows are swept (bounds memory under a spray).
-const SWEEP_AT: usize = 100_000;
-
-impl FailureCounter for MemoryCounter {
-    fn window(&self, key: &str, now: i64) -> Result<Option<Window>, String> {
-        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(windows.get(key).copied().filter(|w| now < w.ends_at))
-    }
-
-    fn record(&self, key: &str, now: i64, length: i64) -> Result<Window, String> {
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() > SWEEP_AT {
-            windows.retain(|_, w| now < w.ends_at);
-        }
-        let w = windows.entry(key.to_string()).or_insert(Window {
-            failures: 0,
-            ends_at: now + length,
-        });
-        if now >= w.ends_at {
-            *w = Window {
-                failures: 0,
-                ends_at: now + length,
-            };
-        }
-        w.failures += 1;
-        Ok(*w)
-    }
-
-    fn clear(&self, key: &str) -> Result<(), String> {
-        self.windows
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
-        Ok(())
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings(redis_url: Option<crate::config::Secret>) -> RateLimitSettings {
-        RateLimitSettings {
-            login_per_account: 3,
-            login_per_ip: 5,
-            window: 60,
-            redis_url,
-            redis_timeout_ms: 100,
-            redis_retry_interval: 2,
-        }
-    }
-
-    fn limiter() -> LoginLimiter {
-        LoginLimiter::new(settings(None), Clock::manual(0)).unwrap()
-    }
-
-    #[test]
-    fn locks_an_account_after_its_failures_until_the_window_ends() {
-        let l = limiter();
-        for i in 0..3 {
-            assert!(l.check("a", Some("1.1.1.1"), 100).is_ok());
-            assert_eq!(l.failed("a", Some("1.1.1.1"), 100), i == 2);
-        }
-        assert_eq!(
-            l.check("a", Some("2.2.2.2"), 110),
-            Err(Refusal { retry_after: 50 })
-        );
-        assert!(l.check("b", Some("2.2.2.2"), 110).is_ok());
-        assert!(l.check("a", Some("2.2.2.2"), 160).is_ok());
-    }
-
-    #[test]
-    fn limits_one_ip_spraying_many_accounts() {
-        let l = limiter();
-        for n in 0..5 {
-            l.failed(&format!("user{n}"), Some("9.9.9.9"), 0);
-        }
-        assert!(l.check("fresh", Some("9.9.9.9"), 1).is_err());
-        assert!(l.check("fresh", Some("8.8.8.8"), 1).is_ok());
-    }
-
-    #[test]
-    fn success_clears_the_account_count() {
-        let l = limiter();
-        l.failed("a", None, 0);
-        l.failed("a", None, 0);
-        l.succeeded("a", 0);
-        l.failed("a", None, 0);
-        assert!(l.check("a", Some("x"), 0).is_ok());
-    }
-
-    /// A loopback port where nothing listens: connections are refused at once.
-    fn closed_port_url() -> String {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
-        format!("redis://127.0.0.1:{port}/")
-    }
-
-    #[test]
-    fn redis_down_at_start_opens_the_breaker_and_counts_in_process() {
-        let url = crate::config::Secret::new(closed_port_url());
-        let l = LoginLimiter::new(settings(Some(url)), Clock::manual(0)).expect("starts");
-        let shared = l.redis.as_deref().unwrap();
-        assert!(!shared.allows_calls(), "open from the start");
-        for _ in 0..3 {
-            l.failed("a", None, 0);
-        }
-        assert!(l.check("a", None, 1).is_err(), "still counted");
-    }
-
-    #[test]
-    fn redis_failing_later_opens_the_breaker_and_counting_goes_on() {
-        let l = LoginLimiter {
-            settings: settings(None),
-            memory: MemoryCounter::default(),
-            redis: Some(Arc::new(SharedCounter {
-                counter: RedisCounter::new(&closed_port_url(), Duration::from_millis(100)).unwrap(),
-                breaker: Mutex::new(Breaker::new(FAILURES_TO_OPEN, 2)),
-            })),
-        };
-        for _ in 0..3 {
-            l.failed("a", None, 10);
-        }
-        let shared = l.redis.as_deref().unwrap();
-        assert_eq!(
-            shared.breaker().state(),
-            crate::security::breaker::State::Open { retry_at: 12 }
-        );
-        assert!(l.check("a", None, 11).is_err(), "counted in process");
-        // The probe after the cool-down finds Redis still down and waits another one.
-        shared.probe(12);
-        assert_eq!(
-            shared.breaker().state(),
-            crate::security::breaker::State::Open { retry_at: 14 }
-        );
-    }
-}
+mod tests;

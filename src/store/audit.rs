@@ -12,7 +12,17 @@ pub enum EventKind {
     LoginSucceeded,
     LoginFailed,
     Logout,
-    LoginLocked,
+    /// A failed login reached a throttling limit: the next attempt in its bucket waits (the
+    /// detail names the bucket and the wait).
+    LoginThrottled,
+    /// A browser with the account's device cookie logged in (or tried) while the buckets it
+    /// would otherwise use were throttled.
+    LoginDeviceRecognised,
+    /// Registrations or reset requests reached a limit, per client IP or per address.
+    RegisterThrottled,
+    ForgotPasswordThrottled,
+    /// Failed client authentications for a client_id reached the limit.
+    ClientAuthThrottled,
     RoleChanged,
     FirstAdminCreated,
     CodeReplayed,
@@ -51,7 +61,11 @@ impl EventKind {
             EventKind::LoginSucceeded => "login.succeeded",
             EventKind::LoginFailed => "login.failed",
             EventKind::Logout => "logout",
-            EventKind::LoginLocked => "login.locked",
+            EventKind::LoginThrottled => "login.throttled",
+            EventKind::LoginDeviceRecognised => "login.device_recognised",
+            EventKind::RegisterThrottled => "register.throttled",
+            EventKind::ForgotPasswordThrottled => "forgot_password.throttled",
+            EventKind::ClientAuthThrottled => "client_auth.throttled",
             EventKind::RoleChanged => "user.role_changed",
             EventKind::FirstAdminCreated => "setup.first_admin",
             EventKind::CodeReplayed => "token.code_replayed",

@@ -216,7 +216,7 @@ mod tests {
 
     use super::*;
     use crate::domain::{DomainError, PasswordError};
-    use crate::security::rate_limit::Refusal;
+    use crate::security::rate_limit::{Kind, Refusal};
 
     fn corrupt() -> StoreError {
         StoreError::Corrupt {
@@ -253,7 +253,10 @@ mod tests {
             (AccountError::SameEmail, StatusCode::BAD_REQUEST),
             (AccountError::RegistrationClosed, StatusCode::FORBIDDEN),
             (
-                AccountError::RateLimited(Refusal { retry_after: 60 }),
+                AccountError::RateLimited(Refusal {
+                    kind: Kind::LoginAccountIp,
+                    retry_after: 60,
+                }),
                 StatusCode::TOO_MANY_REQUESTS,
             ),
             (lost_connection().into(), StatusCode::SERVICE_UNAVAILABLE),

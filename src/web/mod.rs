@@ -2,12 +2,14 @@
 pub mod authorize;
 pub mod bearer;
 pub mod client_errors;
+pub mod client_throttle;
 pub mod cors;
 pub mod csrf;
 pub mod discovery;
 pub mod error;
 pub mod error_page;
 pub mod flash;
+pub mod hashing;
 pub mod headers;
 pub mod layout;
 pub mod oauth_error;
@@ -136,8 +138,20 @@ pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
         .default_service(web::to(error::not_found));
 }
 
-/// The client's address as the socket saw it. Forwarded headers are not trusted: anyone can
-/// send them, and a limiter keyed on them would be trivially dodged.
+/// The client's address: what throttling, the audit log and the per-IP limit on waiting
+/// sign-ins key on (the connection cap counts socket peers instead). The socket's peer, or,
+/// when the peer is one of `server.trusted_proxies`, the client its X-Forwarded-For names
+/// (`security::forwarded`). Every use of a client IP goes through here.
 pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    let peer = req.peer_addr()?.ip();
+    let trusted = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .map_or(&[][..], |state| {
+            state.settings.server.trusted_proxies.as_slice()
+        });
+    let forwarded_for = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok());
+    Some(crate::security::forwarded::client_ip(peer, trusted, forwarded_for).to_string())
 }

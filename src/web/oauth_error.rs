@@ -34,6 +34,16 @@ pub enum OAuthErrorResponse {
     /// The blocking task running the protocol call died (it panicked).
     #[error("the blocking task failed")]
     Blocking(#[from] BlockingError),
+    /// Too many failed client authentications (see `web::client_throttle`): 429 with
+    /// Retry-After and an `invalid_client` body.
+    #[error("client authentication throttled")]
+    Throttled { retry_after: i64 },
+}
+
+impl From<crate::store::StoreError> for OAuthErrorResponse {
+    fn from(e: crate::store::StoreError) -> Self {
+        OAuthErrorResponse::Protocol(e.into())
+    }
 }
 
 impl From<OAuthError> for OAuthErrorResponse {
@@ -55,13 +65,20 @@ impl OAuthErrorResponse {
             | OAuthErrorResponse::Blocking(_) => {
                 Cow::Owned(OAuthError::new(ErrorCode::ServerError, ""))
             }
+            OAuthErrorResponse::Throttled { retry_after } => Cow::Owned(OAuthError::new(
+                ErrorCode::InvalidClient,
+                format!(
+                    "too many failed client authentications; retry after {retry_after} seconds"
+                ),
+            )),
         }
     }
 
     /// Failures on our side go to the log with their cause chain.
     fn log_cause(&self) {
         match self {
-            OAuthErrorResponse::Protocol(oauth::Error::OAuth(_)) => {}
+            OAuthErrorResponse::Protocol(oauth::Error::OAuth(_))
+            | OAuthErrorResponse::Throttled { .. } => {}
             OAuthErrorResponse::Protocol(e) if e.is_unavailable() => {
                 log::warn!("database unavailable: {}", cause_chain(e));
             }
@@ -117,12 +134,23 @@ fn status_of(code: ErrorCode) -> StatusCode {
 
 impl ResponseError for OAuthErrorResponse {
     fn status_code(&self) -> StatusCode {
-        status_of(self.sent().code)
+        match self {
+            OAuthErrorResponse::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            _ => status_of(self.sent().code),
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
         self.log_cause();
         let error = self.sent();
+        if let OAuthErrorResponse::Throttled { retry_after } = self {
+            // RFC 6585 §4: 429 may say when to retry; no challenge, as nothing was tried.
+            return HttpResponse::TooManyRequests()
+                .insert_header((header::RETRY_AFTER, retry_after.to_string()))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::PRAGMA, "no-cache"))
+                .json(error.as_ref());
+        }
         let mut response = HttpResponse::build(status_of(error.code));
         match error.code {
             // RFC 6749 §5.2 requires the challenge after a Basic attempt; RFC 7235 §3.1
@@ -257,6 +285,18 @@ mod tests {
         assert_eq!(r.status, 401);
         assert!(r.challenge.unwrap().starts_with("Basic realm=\"ferrid\""));
         assert_eq!(r.body["error"], "invalid_client");
+    }
+
+    /// web::client_throttle: 429 with Retry-After and an `invalid_client` body.
+    #[actix_web::test]
+    async fn throttled_client_authentication_is_429_invalid_client() {
+        let r = render(OAuthErrorResponse::Throttled { retry_after: 37 }).await;
+        assert_eq!(r.status, 429);
+        assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "37");
+        assert_eq!(r.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+        assert_eq!(r.body["error"], "invalid_client");
+        assert!(r.body["error_description"].as_str().unwrap().contains("37"));
+        assert!(r.challenge.is_none());
     }
 
     #[actix_web::test]

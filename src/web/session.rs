@@ -38,6 +38,26 @@ pub fn logged_in_redirect(
     Ok(response)
 }
 
+/// Adds the device cookie a password login handed out (see `crypto::device_cookie`): sent
+/// back only to /login, HttpOnly, SameSite=Lax, Secure under https, and kept for
+/// `rate_limit.device_cookie_lifetime`.
+pub fn remember_device(
+    state: &AppState,
+    response: &mut HttpResponse,
+    value: &str,
+) -> Result<(), PageError> {
+    let cookie = Cookie::build(crate::accounts::DEVICE_COOKIE, value.to_string())
+        .path("/login")
+        .http_only(true)
+        .secure(state.cookies_secure())
+        .same_site(SameSite::Lax)
+        .max_age(Duration::seconds(
+            state.settings.rate_limit.device_cookie_lifetime,
+        ))
+        .finish();
+    response.add_cookie(&cookie).map_err(PageError::internal)
+}
+
 /// Tells the browser to drop the session cookie.
 pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
     let mut c = Cookie::build(COOKIE, "")

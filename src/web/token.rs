@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::oauth_error::OAuthErrorResponse;
-use super::protocol;
+use super::{client_ip, client_throttle};
 use crate::oauth::revoke::{self, TokenParams};
 use crate::oauth::token::{self, TokenForm};
 use crate::oauth::{introspect, OAuthError};
@@ -25,16 +25,31 @@ fn no_store_json(body: impl serde::Serialize) -> HttpResponse {
         .json(body)
 }
 
+/// The client-authentication bucket of a request, its client IP and the time.
+fn throttle_of(
+    req: &HttpRequest,
+    state: &AppState,
+    authorization: Option<&str>,
+    client_id: Option<&str>,
+    client_secret: Option<&str>,
+) -> (Option<String>, Option<String>, i64) {
+    let ip = client_ip(req);
+    let subject = client_throttle::subject(authorization, client_id, client_secret, ip.as_deref());
+    (subject, ip, state.clock.now())
+}
+
 pub async fn token(
     req: HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
-    let (authorization, now) = (authorization(&req), state.clock.now());
-    let response = protocol::call(&state, move |provider, conn| {
+    let authorization = authorization(&req);
+    let (id, secret) = (form.client_id.as_deref(), form.client_secret.as_deref());
+    let (subject, ip, now) = throttle_of(&req, &state, authorization.as_deref(), id, secret);
+    let response = client_throttle::call(&state, subject, ip, now, move |provider, conn| {
         token::handle(provider, conn, authorization.as_deref(), &form, now)
     })
-    .await??;
+    .await?;
     Ok(no_store_json(response))
 }
 
@@ -43,11 +58,13 @@ pub async fn introspect(
     state: web::Data<AppState>,
     form: web::Form<TokenParams>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
-    let (authorization, now) = (authorization(&req), state.clock.now());
-    let response = protocol::call(&state, move |provider, conn| {
+    let authorization = authorization(&req);
+    let (id, secret) = (form.client_id.as_deref(), form.client_secret.as_deref());
+    let (subject, ip, now) = throttle_of(&req, &state, authorization.as_deref(), id, secret);
+    let response = client_throttle::call(&state, subject, ip, now, move |provider, conn| {
         introspect::handle(provider, conn, authorization.as_deref(), &form, now)
     })
-    .await??;
+    .await?;
     Ok(no_store_json(response))
 }
 
@@ -57,11 +74,13 @@ pub async fn revoke(
     state: web::Data<AppState>,
     form: web::Form<TokenParams>,
 ) -> Result<HttpResponse, OAuthErrorResponse> {
-    let (authorization, now) = (authorization(&req), state.clock.now());
-    protocol::call(&state, move |provider, conn| {
+    let authorization = authorization(&req);
+    let (id, secret) = (form.client_id.as_deref(), form.client_secret.as_deref());
+    let (subject, ip, now) = throttle_of(&req, &state, authorization.as_deref(), id, secret);
+    client_throttle::call(&state, subject, ip, now, move |provider, conn| {
         revoke::handle(provider, conn, authorization.as_deref(), &form, now)
     })
-    .await??;
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())

@@ -216,7 +216,7 @@ async fn stored_password_hash_is_argon2id(backend: Backend) {
 /// An app that locks an account after three failed logins.
 async fn app_locking_after_3(backend: Backend) -> TestApp {
     spawn_app_with(backend, |s| {
-        s.rate_limit.login_per_account = 3;
+        s.rate_limit.login_per_account_ip = 3;
     })
     .await
 }
@@ -246,7 +246,7 @@ async fn brute_force_locks_the_account(backend: Backend) {
         .unwrap();
     assert!(retry_after > 0);
     let kinds = app.audit_kinds();
-    assert!(kinds.contains(&"login.locked".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"login.throttled".to_string()), "{kinds:?}");
     assert!(kinds.contains(&"login.failed".to_string()));
 }
 

@@ -23,7 +23,8 @@ const LOOK_ALIKES: [&str; 7] = [
 /// `alice@example.com`. Look-alikes get exactly the answer a new address gets ("check your
 /// inbox"), no account is made, and alice is told at her own address each time.
 async fn a_look_alike_of_a_registered_address_is_refused(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // Nine registrations of one skeleton: above the per-address limit (throttling/forms.rs).
+    let app = spawn_app_with(backend, |s| s.rate_limit.register_per_email = 20).await;
     let first = app.browser().register("alice@example.com", PASSWORD).await;
     assert_eq!(first.status(), 200);
     let strip = |body: &str, typed: &str| {
@@ -51,7 +52,11 @@ async fn a_look_alike_of_a_registered_address_is_refused(backend: Backend) {
 
 /// With verification off, registration says an address is taken, look-alikes too.
 async fn without_verification_a_look_alike_is_refused_as_taken(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.accounts.require_verified_email = false).await;
+    let app = spawn_app_with(backend, |s| {
+        s.accounts.require_verified_email = false;
+        s.rate_limit.register_per_email = 20;
+    })
+    .await;
     let first = app.browser().register("alice@example.com", PASSWORD).await;
     assert_eq!(first.status(), 303);
     let duplicate = app.browser().register("alice@example.com", PASSWORD).await;

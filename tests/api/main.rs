@@ -43,3 +43,4 @@ mod serve;
 mod setup;
 mod slow_clients;
 mod store_races;
+mod throttling;

@@ -153,10 +153,13 @@ fn closed_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
+/// Apps configured by one such closure share their Redis counts (one key prefix).
 fn throttled_by_redis_at(url: String) -> impl Fn(&mut ferrid::config::Settings) {
+    let prefix = format!("ferrid-test:{}:", ferrid::domain::random_id());
     move |s| {
         s.rate_limit.redis_url = Some(ferrid::config::Secret::new(url.clone()));
-        s.rate_limit.login_per_account = 3;
+        s.rate_limit.redis_key_prefix = prefix.clone();
+        s.rate_limit.login_per_account_ip = 3;
         // Every test shares 127.0.0.1 (and the Redis server): keep the per-IP limit away.
         s.rate_limit.login_per_ip = 1_000_000;
     }
@@ -173,7 +176,7 @@ async fn timed_login(app: &TestApp, email: &str, password: &str) -> (u16, Durati
 async fn app_with_redis_down() -> TestApp {
     let url = format!("redis://127.0.0.1:{}/", closed_port());
     let app = spawn_app_with(Backend::Sqlite, throttled_by_redis_at(url)).await;
-    assert!(!app.state.login_limiter.uses_redis(), "counting in process");
+    assert!(!app.state.limiter.uses_redis(), "counting in process");
     app
 }
 
@@ -223,7 +226,7 @@ async fn counting_moves_back_to_redis_when_it_answers_again() {
         s.database.url = database_url.clone();
     })
     .await;
-    assert!(!first.state.login_limiter.uses_redis());
+    assert!(!first.state.limiter.uses_redis());
 
     proxy.restore();
     for app in [&first, &second] {
@@ -233,7 +236,7 @@ async fn counting_moves_back_to_redis_when_it_answers_again() {
         eventually(
             Duration::from_secs(15),
             "still counting in process",
-            || async { app.state.login_limiter.uses_redis() },
+            || async { app.state.limiter.uses_redis() },
         )
         .await;
     }

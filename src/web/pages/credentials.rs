@@ -8,10 +8,10 @@ use serde::Deserialize;
 use crate::web::layout::Layout;
 
 use super::notice;
-use crate::accounts::{self, PasswordChange};
+use crate::accounts::{self, FormLimit, PasswordChange};
 use crate::state::AppState;
 use crate::store::sessions::Session;
-use crate::web::client_ip;
+use crate::web::{client_ip, hashing};
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
 use crate::web::session::{presented_secret, CurrentSession};
@@ -123,7 +123,7 @@ pub async fn change_password(
         let state = state.clone();
         let form = form.into_inner();
         let user_id = session.user.id.clone();
-        web::block(move || {
+        hashing::block(&state.clone(), move || {
             let change = PasswordChange {
                 current: &form.current_password,
                 new: &form.password,
@@ -176,9 +176,12 @@ pub async fn change_email(
     let result = {
         let (state, user_id) = (state.clone(), session.user.id.clone());
         let (email, current) = (form.email.clone(), form.current_password.clone());
-        web::block(move || {
+        hashing::block(&state.clone(), move || {
             let accounts = state.accounts();
             let ip = ip.as_deref();
+            // It mails the new address: limited as the forgot-password form is.
+            let limit = FormLimit::ForgotPassword;
+            accounts::throttle_form(&state.pool, &accounts, limit, ip, &email, now)?;
             accounts::request_email_change(
                 &state.pool,
                 &accounts,

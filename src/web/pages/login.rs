@@ -4,7 +4,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{safe_return_to, with_return_to};
-use crate::accounts::{self, AccountError};
+use crate::accounts::{self, AccountError, NewSession};
 use crate::domain::SecretToken;
 use crate::oauth::authorize;
 use crate::state::AppState;
@@ -12,7 +12,7 @@ use crate::web::authorize::browser;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
 use crate::web::layout::Layout;
-use crate::web::{client_ip, protocol, session};
+use crate::web::{client_ip, hashing, protocol, session};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -103,6 +103,37 @@ pub async fn show(
     render(&req, &state, StatusCode::OK, None, &hint, &query.return_to).await
 }
 
+/// A login: throttling first, so a refused attempt neither hashes nor waits for a turn to;
+/// then the password check, on a turn at the hasher.
+async fn attempt(
+    state: &web::Data<AppState>,
+    email: String,
+    password: String,
+    device: Option<String>,
+    ip: Option<String>,
+    now: i64,
+) -> Result<Result<NewSession, AccountError>, PageError> {
+    let begun = {
+        let state = state.clone();
+        web::block(move || {
+            let accounts = state.accounts();
+            let (device, ip) = (device.as_deref(), ip.as_deref());
+            accounts::begin_login(&accounts, &email, &password, device, ip, now)
+        })
+        .await?
+    };
+    match begun {
+        Ok(attempt) => {
+            let state = state.clone();
+            hashing::block(&state.clone(), move || {
+                accounts::finish_login(&state.pool, &state.accounts(), attempt, now)
+            })
+            .await
+        }
+        Err(e) => Ok(Err(e)),
+    }
+}
+
 pub async fn submit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -111,28 +142,20 @@ pub async fn submit(
     csrf::verify(&req, &form.csrf_token)?;
     let form = form.into_inner();
     let (ip, now) = (client_ip(&req), state.clock.now());
-    let result = {
-        let state = state.clone();
-        let (email, password) = (form.email.clone(), form.password);
-        web::block(move || {
-            let accounts = state.accounts();
-            accounts::login(
-                &state.pool,
-                &accounts,
-                &email,
-                &password,
-                ip.as_deref(),
-                now,
-            )
-        })
-        .await?
-    };
+    let device = req
+        .cookie(accounts::DEVICE_COOKIE)
+        .map(|c| c.value().to_string());
+    let (email, password) = (form.email.clone(), form.password);
+    let result = attempt(&state, email, password, device, ip, now).await?;
     match result {
-        Ok(new_session) => session::logged_in_redirect(
-            &state,
-            safe_return_to(&form.return_to),
-            &new_session.secret,
-        ),
+        Ok(new_session) => {
+            let location = safe_return_to(&form.return_to);
+            let mut response = session::logged_in_redirect(&state, location, &new_session.secret)?;
+            if let Some(device) = &new_session.device_cookie {
+                session::remember_device(&state, &mut response, device)?;
+            }
+            Ok(response)
+        }
         Err(e) => match e.form_message() {
             Some(message) => {
                 render(

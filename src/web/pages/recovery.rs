@@ -9,10 +9,10 @@ use serde::Deserialize;
 use crate::web::layout::Layout;
 
 use super::{lifetime_in_words, notice};
-use crate::accounts::{self, AccountError, NewPassword};
+use crate::accounts::{self, AccountError, FormLimit, NewPassword};
 use crate::domain::SecretToken;
 use crate::state::AppState;
-use crate::web::client_ip;
+use crate::web::{client_ip, hashing};
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
 
@@ -113,6 +113,9 @@ pub async fn request_reset(
     let result = {
         let (state, email) = (state.clone(), form.email.clone());
         web::block(move || {
+            // Per address and per IP before any work: the page mails whoever is named.
+            let limit = FormLimit::ForgotPassword;
+            accounts::throttle_form(&state.pool, &state.accounts(), limit, ip.as_deref(), &email, now)?;
             let mut conn = state.conn()?;
             let flows = state.flows();
             accounts::request_password_reset(&mut conn, &flows, &email, ip.as_deref(), now)
@@ -200,7 +203,7 @@ pub async fn reset(
     let result = {
         let state = state.clone();
         let (password, confirmation) = (form.password.clone(), form.confirm_password.clone());
-        web::block(move || {
+        hashing::block(&state.clone(), move || {
             let new = NewPassword {
                 password: &password,
                 confirmation: &confirmation,

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
 use crate::web::layout::Layout;
-use crate::web::{client_ip, session};
+use crate::web::{client_ip, hashing, session};
 
 #[derive(Template)]
 #[template(path = "register.html")]
@@ -46,7 +46,7 @@ pub struct RegisterQuery {
     return_to: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct RegisterForm {
     #[serde(default)]
     email: String,
@@ -58,6 +58,16 @@ pub struct RegisterForm {
     return_to: String,
     #[serde(default)]
     csrf_token: String,
+}
+
+impl RegisterForm {
+    fn registration(&self) -> Registration<'_> {
+        Registration {
+            email: &self.email,
+            password: &self.password,
+            name: &self.name,
+        }
+    }
 }
 
 fn render(
@@ -147,20 +157,30 @@ pub async fn submit(
     csrf::verify(&req, &form.csrf_token)?;
     let form = form.into_inner();
     let (ip, now) = (client_ip(&req), state.clock.now());
-    let result = {
-        let state = state.clone();
-        let (email, password, name) =
-            (form.email.clone(), form.password.clone(), form.name.clone());
-        let return_to = return_to_of(&form.return_to).to_string();
+    // Throttling first (per IP and per address): a refused registration costs no hash.
+    let throttled = {
+        let (state, ip, form) = (state.clone(), ip.clone(), form.clone());
         web::block(move || {
-            let registration = Registration {
-                email: &email,
-                password: &password,
-                name: &name,
-            };
+            let registration = form.registration();
+            let accounts = state.accounts();
+            accounts::throttle_registration(
+                &state.pool,
+                &accounts,
+                &registration,
+                ip.as_deref(),
+                now,
+            )
+        })
+        .await?
+    };
+    throttled?;
+    let result = {
+        let (state, form) = (state.clone(), form.clone());
+        let return_to = return_to_of(&form.return_to).to_string();
+        hashing::block(&state.clone(), move || {
             let accounts = state.accounts();
             let return_to = Some(return_to.as_str()).filter(|r| !r.is_empty());
-            let ip = ip.as_deref();
+            let (ip, registration) = (ip.as_deref(), form.registration());
             accounts::register(&state.pool, &accounts, &registration, return_to, ip, now)
         })
         .await?

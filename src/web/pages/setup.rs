@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
 use crate::web::layout::Layout;
-use crate::web::{client_ip, session};
+use crate::web::{client_ip, hashing, session};
 
 #[derive(Template)]
 #[template(path = "setup.html")]
@@ -91,7 +91,7 @@ pub async fn submit(
         let state = state.clone();
         let (email, password, name) =
             (form.email.clone(), form.password.clone(), form.name.clone());
-        web::block(move || {
+        hashing::block(&state.clone(), move || {
             let registration = Registration {
                 email: &email,
                 password: &password,

@@ -12,7 +12,7 @@ use crate::web::layout::Layout;
 
 use super::register::check_inbox;
 use super::{notice, safe_return_to};
-use crate::accounts::{self, AccountError, AddressLink, Confirmed};
+use crate::accounts::{self, AccountError, AddressLink, Confirmed, FormLimit};
 use crate::domain::{SecretToken, TokenHash};
 use crate::oauth::authorize;
 use crate::state::AppState;
@@ -213,6 +213,9 @@ pub async fn resend(
     let result = {
         let (state, email) = (state.clone(), form.email.clone());
         web::block(move || {
+            // It mails the address named: limited as the forgot-password form is.
+            let limit = FormLimit::ForgotPassword;
+            accounts::throttle_form(&state.pool, &state.accounts(), limit, ip.as_deref(), &email, now)?;
             let mut conn = state.conn()?;
             let flows = state.flows();
             let (return_to, ip) = (return_to.as_deref(), ip.as_deref());

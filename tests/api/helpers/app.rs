@@ -118,6 +118,9 @@ pub fn test_settings(backend: Backend, dir: &std::path::Path) -> Settings {
     s.password.memory_kib = 64;
     s.password.iterations = 1;
     s.database.pool_size = std::num::NonZeroU32::new(3).unwrap();
+    // Tests share one Redis server: each app counts under its own keys unless a test
+    // gives several apps one prefix (replicas sharing counts).
+    s.rate_limit.redis_key_prefix = format!("ferrid-test:{}:", random_id());
     s.database.url = match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.join("ferrid.db").display()),
         Backend::Postgres => fresh_postgres_database(),
@@ -177,6 +180,11 @@ impl TestApp {
     /// A browser `user` sits at, not logged in yet: it logs in when a flow asks it to.
     pub fn browser_of(&self, user: &User) -> Browser {
         Browser::new(&self.address, Some(user.clone()))
+    }
+
+    /// A browser nobody has logged in with, behind a proxy naming `ip` as the client.
+    pub fn browser_at(&self, ip: &str) -> Browser {
+        Browser::at_ip(&self.address, None, ip)
     }
 
     pub async fn logged_in_browser(&self, user: &User) -> Browser {

@@ -1,8 +1,10 @@
 //! A browser: keeps cookies, does not follow redirects (tests look at each hop), and fills in
 //! a page's form with the page's `csrf_token`, as a person would submit it.
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use reqwest::header::HeaderMap;
+use reqwest::cookie::{CookieStore as _, Jar};
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
 
 use super::app::User;
@@ -10,6 +12,7 @@ use super::app::User;
 pub struct Browser {
     base: String,
     http: reqwest::Client,
+    jar: Arc<Jar>,
     /// Who sits at it: used when a flow shows the login page.
     user: Option<User>,
 }
@@ -47,16 +50,48 @@ pub struct ConsentPage {
 
 impl Browser {
     pub fn new(base: &str, user: Option<User>) -> Browser {
+        Browser::build(base, user, HeaderMap::new())
+    }
+
+    /// A browser whose requests reach the app through a proxy that names `ip` as the
+    /// client (X-Forwarded-For): believed only when the app trusts the proxy (127.0.0.1).
+    pub fn at_ip(base: &str, user: Option<User>, ip: &str) -> Browser {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_str(ip).unwrap());
+        Browser::build(base, user, headers)
+    }
+
+    fn build(base: &str, user: Option<User>, headers: HeaderMap) -> Browser {
+        let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
+            .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         Browser {
             base: base.to_string(),
             http,
+            jar,
             user,
         }
+    }
+
+    /// The value of a cookie the browser would send to `path`.
+    pub fn cookie(&self, path: &str, name: &str) -> Option<String> {
+        let url = url::Url::parse(&self.url(path)).unwrap();
+        let header = self.jar.cookies(&url)?;
+        header.to_str().unwrap().split("; ").find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (key == name).then(|| value.to_string())
+        })
+    }
+
+    /// Stores a cookie as if the app had set it for `path`.
+    pub fn set_cookie(&self, path: &str, name: &str, value: &str) {
+        let url = url::Url::parse(&self.url(path)).unwrap();
+        self.jar
+            .add_cookie_str(&format!("{name}={value}; Path={path}"), &url);
     }
 
     /// The cookie-keeping client itself, for requests built by hand.

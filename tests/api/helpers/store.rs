@@ -38,6 +38,15 @@ impl TestApp {
             .collect()
     }
 
+    /// The latest audit events of one kind, newest first.
+    pub fn audit_of(&self, kind: &str) -> Vec<ferrid::store::audit::StoredEvent> {
+        ferrid::store::audit::recent(&mut self.conn(), 1000)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .collect()
+    }
+
     pub fn codes_issued(&self) -> i64 {
         schema::authorization_codes::table
             .count()

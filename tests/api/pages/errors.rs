@@ -106,7 +106,7 @@ async fn error_pages_read_plainly(backend: Backend) {
 
 /// The wait comes from Retry-After and reads as a person would say it.
 async fn the_429_page_says_when_to_try_again(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.rate_limit.login_per_account = 2).await;
+    let app = spawn_app_with(backend, |s| s.rate_limit.login_per_account_ip = 2).await;
     let user = app.new_user().await;
     let mut attempts = 0;
     let refused = loop {
