@@ -32,9 +32,10 @@ struct Count {
     n: i64,
 }
 
+/// A row of `PRAGMA integrity_check`.
 #[derive(QueryableByName)]
 struct Line {
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = Text, column_name = integrity_check)]
     line: String,
 }
 
