@@ -43,9 +43,33 @@ pub fn backup(settings: &Settings, dest: &Path) -> Result<(), CliError> {
     );
     diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA busy_timeout = 5000;")
         .map_err(StoreError::from)?;
-    backup::backup_sqlite(&mut conn, dest)?;
+    // The copy holds what the database holds (password and secret hashes, sealed keys):
+    // it is created readable by its owner only, and never over an existing file (SQLite
+    // writes into an empty one).
+    create_private(dest)?;
+    if let Err(e) = backup::backup_sqlite(&mut conn, dest) {
+        let _ = std::fs::remove_file(dest);
+        return Err(e.into());
+    }
     println!("backed up {} to {}", source.display(), dest.display());
     Ok(())
+}
+
+fn create_private(path: &Path) -> Result<(), CliError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CliError::Usage(format!(
+                "{} already exists; choose a new file (a backup never overwrites)",
+                path.display()
+            ))
+        } else {
+            CliError::Failed(format!("{}: {e}", path.display()))
+        }
+    })
 }
 
 /// Puts a backup in place of an empty (or absent) database, then brings its schema up to

@@ -143,10 +143,12 @@ fn write(
                     ProvisionError::Refused(format!("user {}: not prepared", email.as_str()))
                 })?;
             match accounts::create_user(conn, account, Channel::Provision, now) {
-                Err(AccountError::EmailTaken) => return Err(ProvisionError::Refused(format!(
+                Err(AccountError::EmailTaken) => {
+                    return Err(ProvisionError::Refused(format!(
                     "user {}: the address (or one that looks like it) belongs to another account",
                     email.as_str()
-                ))),
+                )))
+                }
                 other => {
                     other?;
                 }

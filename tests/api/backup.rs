@@ -44,6 +44,12 @@ async fn a_backup_of_a_live_instance_restores_with_tokens_and_keys_intact() {
     let backup = a.dir.path().join("backup.db");
     let out = a.ferrid(&["backup", backup.to_str().unwrap()], "");
     assert!(out.status.success(), "{}", text(&out));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner only");
+    }
     // Never over an existing file.
     let again = a.ferrid(&["backup", backup.to_str().unwrap()], "");
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
