@@ -12,7 +12,8 @@
 #
 # Knobs (environment): BENCH_DURATION (seconds per endpoint, 10), BENCH_CONNECTIONS (32),
 # BENCH_THREADS (wrk threads, 2), BENCH_REFRESH_POOL (refresh token families, 40),
-# BENCH_SKIP_BUILD=1 (use the existing target/release/ferrid).
+# BENCH_SKIP_BUILD=1 (use the existing target/release/ferrid), BENCH_SQLITE_SYNCHRONOUS
+# (full, the default, or normal: database.sqlite_synchronous).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -82,10 +83,11 @@ for v in $(env | grep -o '^FERRID__[A-Z0-9_]*' || true); do unset "$v"; done
 export FERRID__SERVER__BIND=127.0.0.1:$PORT
 export FERRID__SERVER__DATA_DIR=$TMP
 export FERRID__DATABASE__URL=sqlite://$TMP/ferrid.db
+export FERRID__DATABASE__SQLITE_SYNCHRONOUS=${BENCH_SQLITE_SYNCHRONOUS:-full}
 export FERRID__MAIL__OUTBOX_DIR=$TMP/outbox
 export RUST_LOG=${BENCH_RUST_LOG:-warn}
 
-say "starting ferrid on $BASE (data in $TMP)"
+say "starting ferrid on $BASE (data in $TMP, sqlite_synchronous=$FERRID__DATABASE__SQLITE_SYNCHRONOUS)"
 "$BIN" serve >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 300); do

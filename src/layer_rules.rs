@@ -10,9 +10,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("clock", &[]),
     ("logging", &[]),
+    ("metrics", &[]),
     ("crypto", &["domain"]),
     ("config", &["domain", "crypto"]),
-    ("store", &["domain", "config"]),
+    ("store", &["domain", "config", "metrics"]),
     ("keys", &["domain", "crypto", "store", "config"]),
     ("security", &["domain", "store", "config", "clock"]),
     ("mail", &["domain", "store", "config", "clock"]),
@@ -22,30 +23,54 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("oauth", &["domain", "crypto", "keys", "store", "config"]),
     (
+        "provision",
+        &["domain", "crypto", "store", "config", "accounts", "oauth"],
+    ),
+    (
         "web",
         &[
             "accounts", "oauth", "keys", "mail", "security", "store", "domain", "config", "clock",
-            "logging",
+            "logging", "metrics",
         ],
     ),
     (
         "state",
         &[
-            "accounts", "clock", "config", "crypto", "keys", "logging", "oauth", "security",
-            "store",
+            "accounts", "clock", "config", "crypto", "keys", "logging", "metrics", "oauth",
+            "security", "store",
         ],
     ),
     (
         "startup",
         &[
-            "accounts", "clock", "config", "crypto", "domain", "keys", "mail", "oauth", "security",
-            "store", "web",
+            "accounts",
+            "clock",
+            "config",
+            "crypto",
+            "domain",
+            "keys",
+            "mail",
+            "metrics",
+            "oauth",
+            "provision",
+            "security",
+            "store",
+            "web",
         ],
     ),
     (
         "cli",
         &[
-            "accounts", "clock", "config", "crypto", "domain", "keys", "oauth", "startup", "store",
+            "accounts",
+            "clock",
+            "config",
+            "crypto",
+            "domain",
+            "keys",
+            "oauth",
+            "provision",
+            "startup",
+            "store",
         ],
     ),
 ];
@@ -55,7 +80,17 @@ const MAY_USE_STATE: &[&str] = &["web", "startup", "state"];
 
 /// Nothing below the handlers knows HTTP.
 const WITHOUT_ACTIX: &[&str] = &[
-    "domain", "crypto", "config", "store", "keys", "security", "mail", "accounts", "oauth",
+    "domain",
+    "crypto",
+    "config",
+    "store",
+    "keys",
+    "security",
+    "mail",
+    "accounts",
+    "oauth",
+    "provision",
+    "metrics",
 ];
 
 #[test]

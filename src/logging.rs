@@ -83,6 +83,16 @@ impl<L: Log> Log for ClientErrorFilter<L> {
     }
 }
 
+/// How log lines are written (`log.format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// env_logger's lines, for people.
+    #[default]
+    Text,
+    /// One JSON object per line (`ts`, `level`, `target`, `message`), for log collectors.
+    Json,
+}
+
 /// Installs the logger: `RUST_LOG`, else `info`.
 pub fn init() {
     init_with_default("info");
@@ -91,12 +101,37 @@ pub fn init() {
 /// Installs the logger with `filter` unless `RUST_LOG` says otherwise (once per process;
 /// later calls do nothing).
 pub fn init_with_default(filter: &str) {
-    let logger =
-        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(filter)).build();
+    init_with(filter, Format::Text);
+}
+
+/// [`init_with_default`] in the given format. Lines say what they said in text; the same
+/// rule holds: never a password, secret, token or code in a message.
+pub fn init_with(filter: &str, format: Format) {
+    let mut builder =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(filter));
+    if format == Format::Json {
+        builder.format(|buf, record| {
+            use std::io::Write as _;
+            let ts = buf.timestamp_millis().to_string();
+            writeln!(buf, "{}", json_line(&ts, record))
+        });
+    }
+    let logger = builder.build();
     let max_level = logger.filter();
     if log::set_boxed_logger(Box::new(ClientErrorFilter::new(logger))).is_ok() {
         log::set_max_level(max_level);
     }
+}
+
+/// One record as a JSON object on one line (newlines in the message are escaped by JSON).
+pub fn json_line(ts: &str, record: &Record<'_>) -> String {
+    serde_json::json!({
+        "ts": ts,
+        "level": record.level().as_str(),
+        "target": record.target(),
+        "message": record.args().to_string(),
+    })
+    .to_string()
 }
 
 #[cfg(test)]
@@ -159,6 +194,25 @@ mod tests {
             .0,
             Level::Debug
         );
+    }
+
+    #[test]
+    fn json_lines_parse_and_keep_the_message_whole() {
+        let message = "quote \" backslash \\ newline \n tab \t end";
+        let line = json_line(
+            "2026-12-02T06:00:00.000Z",
+            &Record::builder()
+                .level(Level::Warn)
+                .target("ferrid::startup")
+                .args(format_args!("{message}"))
+                .build(),
+        );
+        assert!(!line.contains('\n'), "one line: {line}");
+        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["message"], message);
+        assert_eq!(parsed["level"], "WARN");
+        assert_eq!(parsed["target"], "ferrid::startup");
+        assert_eq!(parsed["ts"], "2026-12-02T06:00:00.000Z");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::crypto::device_cookie::DeviceKey;
 use crate::crypto::password::PasswordHasher;
 use crate::keys::{self, KeyPolicy, KeyStore, KeyStoreError};
 use crate::mail::{self, Mailer};
+use crate::provision;
 use crate::security::connections::ConnectionCounter;
 use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::RateLimiter;
@@ -32,6 +33,8 @@ pub struct Application {
     setup_link: Option<String>,
     state: web::Data<AppState>,
     server: Server,
+    /// The `/metrics` listener (`metrics.bind`) and its port, when configured.
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -47,10 +50,11 @@ impl Application {
         let kind = settings
             .database_kind()
             .ok_or_else(|| anyhow::anyhow!("database.url: unknown database scheme"))?;
-        let pool = store::connect(
+        let pool = store::connect_with(
             &kind,
             settings.database.pool_size.get(),
             Duration::from_millis(settings.database.pool_timeout_ms),
+            settings.database.sqlite_synchronous,
         )?;
         let (keys, devices) = open_key_store(&settings, &pool, clock.now())?;
         let keys = Arc::new(keys);
@@ -58,6 +62,7 @@ impl Application {
         let mailer = Mailer::from_settings(&settings.mail, settings.is_production())?;
         let hasher = PasswordHasher::new(settings.password.argon2())
             .map_err(|e| anyhow::anyhow!("password: invalid argon2 parameters: {e}"))?;
+        provision_at_start(&settings, &pool, &hasher, clock.now())?;
         let listener = TcpListener::bind(settings.server.bind).map_err(|e| {
             anyhow::anyhow!(
                 "server.bind: cannot listen on {}: {e}",
@@ -83,6 +88,7 @@ impl Application {
             devices,
             hash_permits,
             client_errors: AtomicU64::new(0),
+            metrics: crate::metrics::Metrics::default(),
             issuer: issuer.clone(),
             pool,
             hasher,
@@ -98,6 +104,7 @@ impl Application {
         std::thread::spawn(crate::domain::password::warm_up);
         let setup_link = accounts::issue_setup_token(&mut *state.conn()?, state.clock.now())?
             .map(|token| format!("{issuer}/setup?token={}", token.as_str()));
+        let metrics = serve_metrics(&state)?;
         let server = serve(&state, listener)?;
         Ok(Application {
             port: address.port(),
@@ -105,6 +112,7 @@ impl Application {
             setup_link,
             state,
             server,
+            metrics,
         })
     }
 
@@ -125,9 +133,37 @@ impl Application {
         self.state.clone()
     }
 
+    /// The port of the `/metrics` listener, when `metrics.bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (actix's graceful stop).
+    /// The metrics listener runs beside the main one and stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, mut metrics)) = self.metrics else {
+            return self.server.await;
+        };
+        let handle = metrics.handle();
+        let mut server = self.server;
+        let mut metrics_done = false;
+        let result = std::future::poll_fn(|cx| {
+            use std::future::Future as _;
+            use std::pin::Pin;
+            use std::task::Poll;
+            if !metrics_done {
+                if let Poll::Ready(result) = Pin::new(&mut metrics).poll(cx) {
+                    metrics_done = true;
+                    if let Err(e) = result {
+                        log::error!("the metrics listener stopped: {e}");
+                    }
+                }
+            }
+            Pin::new(&mut server).poll(cx)
+        })
+        .await;
+        handle.stop(false).await;
+        result
     }
 }
 
@@ -155,6 +191,7 @@ fn serve(state: &web::Data<AppState>, listener: TcpListener) -> std::io::Result<
                 Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
                     .custom_request_replace("method", |req| req.method().to_string()),
             )
+            .wrap(actix_web::middleware::from_fn(handlers::metrics::observe))
             .app_data(state.clone())
             .app_data(
                 web::FormConfig::default()
@@ -176,6 +213,29 @@ fn serve(state: &web::Data<AppState>, listener: TcpListener) -> std::io::Result<
         .on_connect(move |connection, data| admit_connection(counter.as_ref(), connection, data))
         .listen(listener)?
         .run())
+}
+
+/// The `/metrics` listener on `metrics.bind`, apart from the public one so metrics are not
+/// exposed by accident: one worker, no signal handling of its own (it stops with the main
+/// server), none of the main listener's middleware.
+fn serve_metrics(state: &web::Data<AppState>) -> anyhow::Result<Option<(u16, Server)>> {
+    let Some(bind) = state.settings.metrics.bind else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(bind)
+        .map_err(|e| anyhow::anyhow!("metrics.bind: cannot listen on {bind}: {e}"))?;
+    let port = listener.local_addr()?.port();
+    let state = state.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(handlers::metrics::routes)
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok(Some((port, server)))
 }
 
 /// How long a closing connection may take to flush its last response.
@@ -216,6 +276,31 @@ fn open_key_store(
     let policy = KeyPolicy::from_settings(settings);
     let devices = DeviceKey::derive(&master);
     Ok((KeyStore::open(&mut conn, master, policy, now)?, devices))
+}
+
+/// `provision.file`: the configuration as code, applied before the server listens; a file
+/// that does not apply stops the start. Each change is logged (never a secret).
+fn provision_at_start(
+    settings: &Settings,
+    pool: &store::Pool,
+    hasher: &PasswordHasher,
+    now: i64,
+) -> anyhow::Result<()> {
+    let Some(file) = &settings.provision.file else {
+        return Ok(());
+    };
+    let vars = std::env::vars().collect();
+    let desired = provision::load(file, &vars, now)?;
+    let options = provision::Options {
+        dry_run: false,
+        prune: settings.provision.prune,
+    };
+    let policy = settings.password.policy();
+    let report = provision::provision(&mut *pool.get()?, &desired, options, hasher, &policy, now)?;
+    for change in &report.changes {
+        log::info!("provision: {change}");
+    }
+    Ok(())
 }
 
 /// One background thread per replica, doing blocking database work on its own schedule:

@@ -39,6 +39,8 @@ pub struct AppState {
     pub cors_origins: AllowedOrigins,
     /// Requests answered 4xx by the application (see web::client_errors).
     pub client_errors: AtomicU64,
+    /// What `/metrics` serves (see web::metrics).
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {

@@ -18,6 +18,8 @@ pub enum Channel<'a> {
     SetupLink { ip: Option<&'a str> },
     /// `ferrid` on the command line.
     Cli,
+    /// Configuration as code (`ferrid apply`, `provision.file`).
+    Provision,
 }
 
 /// A user to create, as typed (a form, command-line flags): nothing is checked yet.
@@ -136,6 +138,7 @@ pub(super) fn insert_user(
         Channel::Registration { ip } => Event::new(EventKind::UserRegistered).ip(ip),
         Channel::SetupLink { ip } => Event::new(EventKind::FirstAdminCreated).ip(ip),
         Channel::Cli => Event::new(EventKind::UserRegistered).detail("cli"),
+        Channel::Provision => Event::new(EventKind::UserRegistered).detail("provision"),
     };
     audit::record(conn, &event.user(&user.id), now)?;
     Ok(user)
@@ -166,6 +169,7 @@ pub fn set_role(
             Channel::Registration { ip } => ("registration", ip),
             Channel::SetupLink { ip } => ("setup", ip),
             Channel::Cli => ("cli", None),
+            Channel::Provision => ("provision", None),
         };
         let detail = format!("{label}: {} -> {}", user.role.as_str(), role.as_str());
         let event = Event::new(EventKind::RoleChanged)

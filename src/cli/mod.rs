@@ -8,6 +8,8 @@ use crate::config::Settings;
 use crate::startup::Application;
 use crate::store::{self, StoreError};
 
+mod apply;
+mod backup;
 mod client;
 mod keys;
 mod user;
@@ -43,6 +45,29 @@ pub enum Command {
     /// Register and list OAuth clients.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Bring clients and users to what a provisioning file says (configuration as code):
+    /// create what is missing, update what differs, print each change.
+    Apply {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Print what would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also delete clients, and demote admins, that the file does not name.
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Copy the live SQLite database to FILE, consistently, while Ferrid runs (on
+    /// PostgreSQL, says how to use pg_dump).
+    Backup {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Put a backup made by `ferrid backup` in place of an empty database.
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -135,6 +160,19 @@ pub fn run(command: Command, settings: Settings, clock: Clock) -> Result<(), Cli
             user::set_role(&settings, &email, &role, now)
         }
         Command::User(UserCommand::ResetLink { email }) => user::reset_link(&settings, &email, now),
+        Command::Apply {
+            file,
+            dry_run,
+            prune,
+        } => apply::apply(
+            &settings,
+            &file,
+            crate::provision::Options { dry_run, prune },
+            std::env::vars().collect(),
+            now,
+        ),
+        Command::Backup { file } => backup::backup(&settings, &file),
+        Command::Restore { file } => backup::restore(&settings, &file),
     }
 }
 
@@ -164,5 +202,10 @@ pub(crate) fn open_pool(settings: &Settings) -> Result<store::Pool, CliError> {
         .database_kind()
         .ok_or_else(|| CliError::Usage("database.url: unknown database scheme".into()))?;
     let wait = std::time::Duration::from_millis(settings.database.pool_timeout_ms);
-    Ok(store::connect(&kind, 2, wait)?)
+    Ok(store::connect_with(
+        &kind,
+        2,
+        wait,
+        settings.database.sqlite_synchronous,
+    )?)
 }

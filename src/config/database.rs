@@ -16,6 +16,42 @@ pub struct DatabaseSettings {
     pub pool_size: NonZeroU32,
     /// How long a request waits for a pooled connection before it is answered 503.
     pub pool_timeout_ms: u64,
+    /// SQLite's `PRAGMA synchronous` in WAL mode (ignored on PostgreSQL). `full` syncs the
+    /// log at every commit, so an acknowledged write survives a power loss; `normal` syncs
+    /// only at checkpoints and may lose the last commits (never corrupting the file).
+    #[serde(default)]
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// `database.sqlite_synchronous` (SQLite, "PRAGMA synchronous").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum SqliteSynchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl SqliteSynchronous {
+    /// The pragma's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Full => "FULL",
+            SqliteSynchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+impl TryFrom<String> for SqliteSynchronous {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, String> {
+        match raw.as_str() {
+            "full" => Ok(SqliteSynchronous::Full),
+            "normal" => Ok(SqliteSynchronous::Normal),
+            _ => Err(format!("'{raw}' must be full or normal")),
+        }
+    }
 }
 
 /// Which database a URL selects.

@@ -7,7 +7,7 @@
 //! `load.rs` reads the sources; one file per group of sections holds their types
 //! (`server.rs`, `database.rs`, `mail.rs`, `keys.rs` for [keys] and [secrets], `accounts.rs`
 //! for [accounts], [password], [session] and [rate_limit], `protocol.rs` for [tokens] and [authorize],
-//! `ui.rs` for [ui]);
+//! `ui.rs` for [ui], `provision.rs` for [provision], `metrics.rs` for [metrics] and [log]);
 //! `values.rs` reads the typed values; `validate.rs` holds the rules.
 use std::fmt;
 
@@ -20,7 +20,9 @@ mod database;
 mod keys;
 mod load;
 mod mail;
+mod metrics;
 mod protocol;
+mod provision;
 mod server;
 mod ui;
 mod validate;
@@ -29,10 +31,12 @@ mod values;
 pub use accounts::{
     AccountSettings, PasswordSettings, RateLimitSettings, RegistrationMode, SessionSettings,
 };
-pub use database::{database_kind, redact_url, DatabaseKind, DatabaseSettings};
+pub use database::{database_kind, redact_url, DatabaseKind, DatabaseSettings, SqliteSynchronous};
 pub use keys::{KeySettings, SecretSettings};
 pub use mail::{MailSettings, MailTransport, SmtpTls};
+pub use metrics::{LogFormat, LogSettings, MetricsSettings};
 pub use protocol::{AuthorizeSettings, TokenSettings};
+pub use provision::ProvisionSettings;
 pub use server::{Environment, Issuer, ServerSettings};
 pub use ui::UiSettings;
 
@@ -52,6 +56,12 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub authorize: AuthorizeSettings,
     pub ui: UiSettings,
+    #[serde(default)]
+    pub provision: ProvisionSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+    #[serde(default)]
+    pub log: LogSettings,
 }
 
 /// A configured secret: never printed, not even by `{:?}`.

@@ -52,6 +52,8 @@ pub enum EventKind {
     /// Someone registered with an address that has an account (or looks like one that has):
     /// the owner was mailed, the registrant got the usual answer.
     DuplicateRegistration,
+    /// Configuration as code changed something (the detail summarises what).
+    ProvisionApplied,
 }
 
 impl EventKind {
@@ -89,6 +91,7 @@ impl EventKind {
             EventKind::EmailChangeRequested => "email.change_requested",
             EventKind::EmailChanged => "email.changed",
             EventKind::DuplicateRegistration => "user.duplicate_registration",
+            EventKind::ProvisionApplied => "provision_applied",
         }
     }
 }
@@ -123,6 +126,11 @@ impl<'a> Event<'a> {
     }
 }
 
+/// Reuses of a rotated refresh token this process detected (`ferrid_refresh_token_reuse_total`):
+/// counted where the event is recorded, the one place every detection passes.
+pub static REFRESH_TOKEN_REUSES: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(0);
+
 pub fn record(conn: &mut DbConn, event: &Event<'_>, now: i64) -> Result<(), StoreError> {
     diesel::insert_into(audit_events::table)
         .values((
@@ -133,6 +141,9 @@ pub fn record(conn: &mut DbConn, event: &Event<'_>, now: i64) -> Result<(), Stor
             audit_events::detail.eq(event.detail),
         ))
         .execute(conn)?;
+    if event.kind == EventKind::RefreshTokenReused {
+        REFRESH_TOKEN_REUSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     Ok(())
 }
 

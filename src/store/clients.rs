@@ -170,6 +170,37 @@ pub fn insert(conn: &mut DbConn, client: &Client) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Replaces everything about the client but its client_id and creation time (configuration
+/// as code). Returns false when no client has that client_id.
+pub fn update(conn: &mut DbConn, client: &Client, now: i64) -> Result<bool, StoreError> {
+    let n = diesel::update(clients::table.find(client.client_id.as_str()))
+        .set((
+            clients::secret_hash.eq(client.client_type.secret_hash().map(TokenHash::as_str)),
+            clients::name.eq(&client.name),
+            clients::redirect_uris.eq(to_json(client.redirect_uris.iter().map(|u| u.as_str()))),
+            clients::post_logout_redirect_uris.eq(to_json(
+                client.post_logout_redirect_uris.iter().map(|u| u.as_str()),
+            )),
+            clients::grant_types.eq(to_json(client.grant_types.iter().map(|g| g.as_str()))),
+            clients::scopes.eq(to_json(client.scopes.iter())),
+            clients::public.eq(client.client_type.is_public()),
+            clients::token_endpoint_auth_method.eq(client.client_type.token_endpoint_auth_method()),
+            clients::id_token_signed_response_alg.eq(client.id_token_alg.as_str()),
+            clients::skip_consent.eq(client.skip_consent),
+            clients::require_pkce.eq(client.require_pkce),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Deletes the client; its codes, grants, tokens and consents go with it (ON DELETE
+/// CASCADE). Returns false when no client had that client_id.
+pub fn delete(conn: &mut DbConn, client_id: &ClientId) -> Result<bool, StoreError> {
+    let n = diesel::delete(clients::table.find(client_id.as_str())).execute(conn)?;
+    Ok(n == 1)
+}
+
 pub fn find(conn: &mut DbConn, client_id: &ClientId) -> Result<Option<Client>, StoreError> {
     clients::table
         .find(client_id.as_str())

@@ -5,7 +5,9 @@ use diesel::{Connection as _, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness as _};
 
 use super::StoreError;
-use crate::config::DatabaseKind;
+use crate::config::{DatabaseKind, SqliteSynchronous};
+use crate::metrics::Histogram;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -28,6 +30,8 @@ pub struct Manager {
     kind: DatabaseKind,
     /// The pool's checkout wait; PostgreSQL's connect timeout follows it.
     wait: Duration,
+    /// `database.sqlite_synchronous`: a per-connection pragma.
+    synchronous: SqliteSynchronous,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -45,10 +49,13 @@ impl r2d2::ManageConnection for Manager {
                 // busy_timeout first: concurrent writers then wait instead of failing.
                 // SQLite leaves foreign keys off by default. (WAL is set once, in `connect`:
                 // it is a property of the file, and switching it takes a write lock.)
-                conn.batch_execute(
+                // synchronous: FULL syncs the WAL at each commit (durable on power loss);
+                // NORMAL only at checkpoints (see README, Backups, for what it costs).
+                conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
-                     PRAGMA synchronous = NORMAL;",
-                )
+                     PRAGMA synchronous = {};",
+                    self.synchronous.as_str()
+                ))
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
@@ -96,6 +103,16 @@ const STARTUP_WAIT: Duration = Duration::from_secs(10);
 /// before it fails with `StoreError::Pool` (answered 503): short, since while the database
 /// is down every request waits that long.
 pub fn connect(kind: &DatabaseKind, pool_size: u32, wait: Duration) -> Result<Pool, StoreError> {
+    connect_with(kind, pool_size, wait, SqliteSynchronous::default())
+}
+
+/// [`connect`] with SQLite's `synchronous` setting (`database.sqlite_synchronous`).
+pub fn connect_with(
+    kind: &DatabaseKind,
+    pool_size: u32,
+    wait: Duration,
+    synchronous: SqliteSynchronous,
+) -> Result<Pool, StoreError> {
     if let DatabaseKind::Sqlite(path) = kind {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
@@ -112,9 +129,11 @@ pub fn connect(kind: &DatabaseKind, pool_size: u32, wait: Duration) -> Result<Po
         .connection_timeout(wait)
         .test_on_check_out(true)
         .error_handler(Box::new(QuietErrors::default()))
+        .event_handler(Box::new(PoolEvents))
         .build_unchecked(Manager {
             kind: kind.clone(),
             wait,
+            synchronous,
         });
     let mut conn = pool.get_timeout(STARTUP_WAIT.max(wait))?;
     run_migrations(&mut conn)?;
@@ -226,6 +245,35 @@ mod tests {
             with_timeouts("postgres://u@h/db?connect_timeout=7", ms(50)),
             "postgres://u@h/db?connect_timeout=7&tcp_user_timeout=5000"
         );
+    }
+}
+
+/// How long requests waited for a pooled connection, and how many gave up waiting: the
+/// `ferrid_db_pool_wait_seconds` histogram and `ferrid_db_pool_timeouts_total`.
+/// Process-wide, like the pool itself in production (tests open several pools in one
+/// process and see their sum).
+static POOL_WAIT: Histogram = Histogram::new();
+static POOL_TIMEOUTS: AtomicU64 = AtomicU64::new(0);
+
+pub fn db_pool_wait() -> &'static Histogram {
+    &POOL_WAIT
+}
+
+pub fn db_pool_timeouts() -> u64 {
+    POOL_TIMEOUTS.load(Ordering::Relaxed)
+}
+
+#[derive(Debug)]
+struct PoolEvents;
+
+impl r2d2::HandleEvent for PoolEvents {
+    fn handle_checkout(&self, event: r2d2::event::CheckoutEvent) {
+        POOL_WAIT.observe(event.duration());
+    }
+
+    fn handle_timeout(&self, event: r2d2::event::TimeoutEvent) {
+        POOL_WAIT.observe(event.timeout());
+        POOL_TIMEOUTS.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -8,6 +8,7 @@
 //! used, expired and revoked rows; the few reads that must see dead rows (replay and reuse
 //! detection, revocation) are named for that purpose.
 pub mod audit;
+pub mod backup;
 pub mod clients;
 pub mod codes;
 mod columns;
@@ -27,8 +28,8 @@ pub mod tokens;
 pub mod users;
 
 pub use db::{
-    check_ready, connect, ping, run_migrations, savepoint, write_transaction, DbConn, Pool,
-    PooledConn,
+    check_ready, connect, connect_with, db_pool_timeouts, db_pool_wait, ping, run_migrations,
+    savepoint, write_transaction, DbConn, Pool, PooledConn,
 };
 
 /// Storage failures. `Duplicate` is a unique-constraint violation the caller can explain

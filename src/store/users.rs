@@ -298,6 +298,19 @@ pub fn set_role(
     Ok(n == 1)
 }
 
+/// Every administrator, oldest first (configuration as code demotes the ones its file does
+/// not name, with `--prune`).
+pub fn list_admins(conn: &mut DbConn) -> Result<Vec<User>, StoreError> {
+    users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .order((users::created_at.asc(), users::id.asc()))
+        .select(UserRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| row.into_user().map(|(user, _)| user))
+        .collect()
+}
+
 pub fn admin_exists(conn: &mut DbConn) -> Result<bool, StoreError> {
     let n: i64 = users::table
         .filter(users::role.eq(Role::Admin.as_str()))

@@ -12,6 +12,7 @@ pub mod flash;
 pub mod hashing;
 pub mod headers;
 pub mod layout;
+pub mod metrics;
 pub mod oauth_error;
 pub mod pages;
 pub mod protocol;

@@ -46,10 +46,12 @@ pub async fn token(
     let authorization = authorization(&req);
     let (id, secret) = (form.client_id.as_deref(), form.client_secret.as_deref());
     let (subject, ip, now) = throttle_of(&req, &state, authorization.as_deref(), id, secret);
+    let grant = super::metrics::grant_label(form.grant_type.as_deref());
     let response = client_throttle::call(&state, subject, ip, now, move |provider, conn| {
         token::handle(provider, conn, authorization.as_deref(), &form, now)
     })
     .await?;
+    state.metrics.token_issued(grant);
     Ok(no_store_json(response))
 }
 

@@ -6,13 +6,14 @@ use serde::Deserialize;
 use super::{safe_return_to, with_return_to};
 use crate::accounts::{self, AccountError, NewSession};
 use crate::domain::SecretToken;
+use crate::metrics::LoginOutcome;
 use crate::oauth::authorize;
 use crate::state::AppState;
 use crate::web::authorize::browser;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
 use crate::web::layout::Layout;
-use crate::web::{client_ip, hashing, protocol, session};
+use crate::web::{client_ip, hashing, metrics, protocol, session};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -147,6 +148,14 @@ pub async fn submit(
         .map(|c| c.value().to_string());
     let (email, password) = (form.email.clone(), form.password);
     let result = attempt(&state, email, password, device, ip, now).await?;
+    metrics::login(
+        &state,
+        match &result {
+            Ok(_) => LoginOutcome::Ok,
+            Err(AccountError::RateLimited(_)) => LoginOutcome::Throttled,
+            Err(_) => LoginOutcome::Failed,
+        },
+    );
     match result {
         Ok(new_session) => {
             let location = safe_return_to(&form.return_to);

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub clock: Clock,
     pub state: actix_web::web::Data<AppState>,
     pub setup_link: Option<String>,
+    /// `http://127.0.0.1:PORT` of the `/metrics` listener, when `metrics.bind` is set.
+    pub metrics_address: Option<String>,
     pub database_url: String,
     pub dir: tempfile::TempDir,
     /// The outbox's files in the order they were delivered (see `deliver_mail`).
@@ -146,12 +148,16 @@ pub async fn spawn_app_with(backend: Backend, edit: impl FnOnce(&mut Settings)) 
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     let setup_link = app.setup_link().map(str::to_string);
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         clock,
         state,
         setup_link,
+        metrics_address,
         database_url,
         dir,
         outbox: std::sync::Mutex::new(Vec::new()),
