@@ -78,7 +78,11 @@ async fn two_replicas_run_each_job_once_per_interval(backend: Backend) {
 
 /// The lease itself, under contention: eight replicas asking at the same moment.
 async fn of_many_replicas_asking_at_once_one_gets_the_lease(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // A connection for each at once (the test default of 3 would leave five waiting).
+    let app = spawn_app_with(backend, |s| {
+        s.database.pool_size = std::num::NonZeroU32::new(8).unwrap()
+    })
+    .await;
     let now = app.clock.now();
     for (job, at) in [("race", now), ("race", now + 60)] {
         let barrier = Arc::new(Barrier::new(8));
