@@ -22,11 +22,11 @@ use crate::security::cors::AllowedOrigins;
 use crate::security::rate_limit::RateLimiter;
 use crate::state::AppState;
 use crate::store::{self, StoreError};
-pub mod jobs;
-
 use crate::web::{
     self as handlers, client_errors, error, headers, layout, request_deadline, theme,
 };
+
+pub mod jobs;
 
 pub struct Application {
     port: u16,

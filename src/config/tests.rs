@@ -46,7 +46,8 @@ fn environment_overrides_any_key() {
         None,
         vars(&[
             ("FERRID__SERVER__BIND", "0.0.0.0:9000"),
-            ("FERRID__SERVER__ISSUER", "https://id.example.com"),
+            // An http issuer: an https one would make this production, wanting a master key.
+            ("FERRID__SERVER__ISSUER", "http://192.0.2.10:9000"),
             ("FERRID__DATABASE__URL", "postgres://u@h/db"),
             ("FERRID__PASSWORD__ITERATIONS", "3"),
             ("UNRELATED", "x"),
@@ -420,7 +421,7 @@ fn all_interfaces_without_an_issuer_are_refused() {
             None,
             vars(&[
                 ("FERRID__SERVER__BIND", bind),
-                ("FERRID__SERVER__ISSUER", "https://id.example.com"),
+                ("FERRID__SERVER__ISSUER", "http://192.0.2.10:8080"),
             ]),
         );
         assert!(ok.is_ok(), "{bind} with an issuer: {:?}", ok.err());
