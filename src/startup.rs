@@ -27,6 +27,8 @@ use crate::web::{
     self as handlers, client_errors, error, headers, layout, request_deadline, theme,
 };
 
+pub mod jobs;
+
 pub struct Application {
     port: u16,
     issuer: String,
@@ -50,7 +52,9 @@ impl Application {
         let kind = settings
             .database_kind()
             .ok_or_else(|| anyhow::anyhow!("database.url: unknown database scheme"))?;
-        let pool = store::connect_with(
+        // Migrations and the first keys under the startup lock: replicas started together
+        // on a fresh database take turns instead of racing to create the same tables.
+        let (pool, startup_lock) = store::connect_locked(
             &kind,
             settings.database.pool_size.get(),
             Duration::from_millis(settings.database.pool_timeout_ms),
@@ -62,7 +66,10 @@ impl Application {
         let mailer = Mailer::from_settings(&settings.mail, settings.is_production())?;
         let hasher = PasswordHasher::new(settings.password.argon2())
             .map_err(|e| anyhow::anyhow!("password: invalid argon2 parameters: {e}"))?;
+        // Still under the startup lock: replicas sharing one provision file apply it in turn,
+        // so the later ones find nothing left to create.
         provision_at_start(&settings, &pool, &hasher, clock.now())?;
+        startup_lock.release();
         let listener = TcpListener::bind(settings.server.bind).map_err(|e| {
             anyhow::anyhow!(
                 "server.bind: cannot listen on {}: {e}",
@@ -98,8 +105,9 @@ impl Application {
             favicon_svg: theme::favicon_svg(&settings.ui).into(),
             settings,
         });
-        spawn_maintenance(&state);
-        spawn_mail_worker(&state, mailer)?;
+        let holder = jobs::holder_name();
+        spawn_maintenance(&state, holder.clone());
+        spawn_mail_worker(&state, mailer, holder)?;
         // The common-password list (half a million entries) loads off the request path.
         std::thread::spawn(crate::domain::password::warm_up);
         let setup_link = accounts::issue_setup_token(&mut *state.conn()?, state.clock.now())?
@@ -304,32 +312,24 @@ fn provision_at_start(
 }
 
 /// One background thread per replica, doing blocking database work on its own schedule:
-/// every `keys.poll_interval` seconds it reloads the key set when its version moved (another
-/// replica or `ferrid keys rotate` changed it), runs key maintenance when due and refreshes
-/// the CORS origins; every `PURGE_INTERVAL` it deletes expired rows. It ends once the
-/// application state is gone.
-fn spawn_maintenance(state: &web::Data<AppState>) {
+/// every `keys.poll_interval` seconds a round of `jobs::run_round` (the key set reloaded when
+/// its version moved, key maintenance and the purge where this replica gets their leases, so
+/// they run once per interval across replicas). It ends once the application state is gone.
+fn spawn_maintenance(state: &web::Data<AppState>, holder: String) {
     let weak: Weak<AppState> = Arc::downgrade(&state.clone().into_inner());
     let interval = Duration::from_secs(state.settings.keys.poll_interval.get());
     let spawned = std::thread::Builder::new()
         .name("ferrid-maintenance".into())
-        .spawn(move || {
-            let mut last_purge = 0;
-            loop {
-                std::thread::sleep(interval);
-                let Some(state) = weak.upgrade() else { break };
-                let now = state.clock.now();
-                let purge = now - last_purge >= PURGE_INTERVAL;
-                if let Err(e) = maintain(&state, now, purge) {
-                    if is_corrupt_row(&e) {
-                        // The key set and CORS origins stay as last loaded; an operator must
-                        // repair the row.
-                        log::error!("maintenance: {e}");
-                    } else {
-                        log::warn!("maintenance: {e}");
-                    }
-                } else if purge {
-                    last_purge = now;
+        .spawn(move || loop {
+            std::thread::sleep(interval);
+            let Some(state) = weak.upgrade() else { break };
+            if let Err(e) = jobs::run_round(&state, &holder, state.clock.now()) {
+                if is_corrupt_row(&e) {
+                    // The key set and CORS origins stay as last loaded; an operator must
+                    // repair the row.
+                    log::error!("maintenance: {e}");
+                } else {
+                    log::warn!("maintenance: {e}");
                 }
             }
         });
@@ -340,21 +340,23 @@ fn spawn_maintenance(state: &web::Data<AppState>) {
 
 /// The mail queue's delivery thread (network I/O, so never on the request path's blocking
 /// threads); it ends with the application state.
-fn spawn_mail_worker(state: &web::Data<AppState>, mailer: Mailer) -> anyhow::Result<()> {
+fn spawn_mail_worker(
+    state: &web::Data<AppState>,
+    mailer: Mailer,
+    holder: String,
+) -> anyhow::Result<()> {
     let weak: Weak<AppState> = Arc::downgrade(&state.clone().into_inner());
     mail::worker::spawn(
         state.pool.clone(),
         mailer,
         state.clock.clone(),
         Duration::from_secs(state.settings.mail.poll_interval.get()),
+        holder,
         weak,
     )
     .map_err(|e| anyhow::anyhow!("cannot start the mail worker: {e}"))?;
     Ok(())
 }
-
-/// How often expired rows are purged, in seconds.
-const PURGE_INTERVAL: i64 = 600;
 
 /// A stored row that does not parse, as opposed to a database that is briefly away.
 fn is_corrupt_row(e: &anyhow::Error) -> bool {
@@ -366,17 +368,4 @@ fn is_corrupt_row(e: &anyhow::Error) -> bool {
         (Some(KeyStoreError::Store(e)), _) | (_, Some(e)) => corrupt(e),
         _ => false,
     }
-}
-
-fn maintain(state: &AppState, now: i64, purge: bool) -> anyhow::Result<()> {
-    let mut conn = state.pool.get()?;
-    state.keys.tick(&mut conn, now)?;
-    state.cors_origins.refresh(&mut conn)?;
-    if purge {
-        let purged = store::purge::purge_expired(&mut conn, now)?;
-        if purged > 0 {
-            log::info!("purged {purged} expired rows");
-        }
-    }
-    Ok(())
 }

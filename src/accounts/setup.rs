@@ -12,14 +12,15 @@ use crate::store::{write_transaction, DbConn, Pool, StoreError};
 /// How long a printed setup link stays valid.
 pub const SETUP_LINK_LIFETIME: i64 = 24 * 3600;
 
-/// On a database with no admin, makes a new one-time setup token (replacing older ones)
-/// and returns it; `None` once an admin exists.
+/// On a database with no admin, makes a new one-time setup token and returns it; `None`
+/// once an admin exists. Earlier unexpired tokens stay valid (another replica may have
+/// printed one); the first used makes the admin and ends them all.
 pub fn issue_setup_token(conn: &mut DbConn, now: i64) -> Result<Option<SecretToken>, AccountError> {
     if users::admin_exists(conn)? {
         return Ok(None);
     }
     let token = SecretToken::generate();
-    setup::replace_token(conn, &token.hash(), now, SETUP_LINK_LIFETIME)?;
+    setup::add_token(conn, &token.hash(), now, SETUP_LINK_LIFETIME)?;
     Ok(Some(token))
 }
 

@@ -46,6 +46,8 @@ fn environment_overrides_any_key() {
         None,
         vars(&[
             ("FERRID__SERVER__BIND", "0.0.0.0:9000"),
+            // An http issuer: an https one would make this production, wanting a master key.
+            ("FERRID__SERVER__ISSUER", "http://192.0.2.10:9000"),
             ("FERRID__DATABASE__URL", "postgres://u@h/db"),
             ("FERRID__PASSWORD__ITERATIONS", "3"),
             ("UNRELATED", "x"),
@@ -399,4 +401,32 @@ fn rate_limit_keys() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("rate_limit.max_delay"), "{err}");
+}
+
+#[test]
+fn all_interfaces_without_an_issuer_are_refused() {
+    for bind in ["0.0.0.0:8080", "[::]:8080"] {
+        let err = Settings::load(None, vars(&[("FERRID__SERVER__BIND", bind)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("server.issuer: must be set when server.bind listens on all interfaces"),
+            "{bind}: {err}"
+        );
+        assert!(
+            err.contains("FERRID__SERVER__ISSUER="),
+            "says how to set it: {err}"
+        );
+        let ok = Settings::load(
+            None,
+            vars(&[
+                ("FERRID__SERVER__BIND", bind),
+                ("FERRID__SERVER__ISSUER", "http://192.0.2.10:8080"),
+            ]),
+        );
+        assert!(ok.is_ok(), "{bind} with an issuer: {:?}", ok.err());
+    }
+    // A specific address keeps the fallback issuer (http://<bound address>).
+    let local = Settings::load(None, vars(&[("FERRID__SERVER__BIND", "127.0.0.1:0")]));
+    assert!(local.is_ok(), "{:?}", local.err());
 }

@@ -9,6 +9,7 @@ impl Settings {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let problems: Vec<String> = [
             self.database_problems(),
+            self.issuer_problems(),
             self.mail.problems(self.is_production()),
             self.ui.problems(),
             self.outage_problems(),
@@ -37,6 +38,20 @@ impl Settings {
             ));
         }
         problems
+    }
+
+    /// Bound to every interface, the fallback issuer would be `http://0.0.0.0:8080`: an
+    /// address no client can reach, baked into every token and the discovery document
+    /// (OpenID Connect Discovery 1.0, section 3: the issuer is the URL clients use).
+    fn issuer_problems(&self) -> Vec<String> {
+        let bind = self.server.bind;
+        if self.server.issuer.is_none() && bind.ip().is_unspecified() {
+            return vec![format!(
+                "server.issuer: must be set when server.bind listens on all interfaces ({bind}): \
+                 set it to the public URL clients use, e.g. FERRID__SERVER__ISSUER=https://id.example.com"
+            )];
+        }
+        Vec::new()
     }
 
     /// The timeouts that decide how Ferrid behaves when a client, the database or Redis is

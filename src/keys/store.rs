@@ -64,9 +64,19 @@ impl KeyStore {
     /// The periodic step of each replica: reload when another replica or the CLI changed
     /// the keys, and run maintenance when something is due.
     pub fn tick(&self, conn: &mut DbConn, now: i64) -> Result<(), KeyStoreError> {
-        if now >= self.next_due.load(Ordering::Relaxed) {
+        if self.is_due(now) {
             self.maintain(conn, now)?;
         }
+        self.reload_if_changed(conn)
+    }
+
+    /// Has the lifecycle something to do at `now` (as of the last load)?
+    pub fn is_due(&self, now: i64) -> bool {
+        now >= self.next_due.load(Ordering::Relaxed)
+    }
+
+    /// Reloads when another replica or the CLI changed the stored keys.
+    pub fn reload_if_changed(&self, conn: &mut DbConn) -> Result<(), KeyStoreError> {
         if keys::version(conn)? != self.loaded_version.load(Ordering::Relaxed) {
             self.reload(conn)?;
         }

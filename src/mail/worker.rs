@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::Mailer;
 use crate::clock::Clock;
-use crate::store::{mail_queue, Pool, StoreError};
+use crate::store::{leases, mail_queue, Pool, StoreError};
 
 /// Messages claimed per round (each claim leases its messages for the whole round).
 pub const BATCH: i64 = 10;
@@ -90,16 +90,43 @@ pub fn deliver_due(pool: &Pool, mailer: &Mailer, now: i64) -> Result<DeliveryRep
     Ok(report)
 }
 
-/// Runs `deliver_due` on its own thread every `interval` (at once again after a full batch,
-/// so a backlog drains), until `alive` can no longer be upgraded: pass a `Weak` of the
-/// application state, and the worker ends with it.
+/// The lease (store::leases) of the replica that polls the queue: one replica delivers, the
+/// others wait until it stops renewing.
+pub const LEASE: &str = "mail_delivery";
+
+/// How many poll intervals a polling replica may be silent before another takes over.
+const LEASE_INTERVALS: i64 = 3;
+
+/// One round of replica `holder`: when it holds (or can take) the queue's lease, renewed for
+/// `ttl` seconds, `deliver_due`; `None` while another replica polls.
+pub fn deliver_if_leader(
+    pool: &Pool,
+    mailer: &Mailer,
+    holder: &str,
+    now: i64,
+    ttl: i64,
+) -> Result<Option<DeliveryReport>, StoreError> {
+    if !leases::take_or_renew(&mut *pool.get()?, LEASE, holder, now, ttl)? {
+        return Ok(None);
+    }
+    deliver_due(pool, mailer, now).map(Some)
+}
+
+/// Runs `deliver_if_leader` on its own thread every `interval` (at once again after a full
+/// batch, so a backlog drains), until `alive` can no longer be upgraded: pass a `Weak` of the
+/// application state, and the worker ends with it. Across replicas one polls at a time
+/// (several would only contend for the same rows; each message is claimed by one anyway).
 pub fn spawn<T: Send + Sync + 'static>(
     pool: Pool,
     mailer: Mailer,
     clock: Clock,
     interval: Duration,
+    holder: String,
     alive: Weak<T>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let ttl = i64::try_from(interval.as_secs().max(1))
+        .unwrap_or(i64::MAX / LEASE_INTERVALS)
+        .saturating_mul(LEASE_INTERVALS);
     std::thread::Builder::new()
         .name("ferrid-mail".into())
         .spawn(move || loop {
@@ -110,8 +137,8 @@ pub fn spawn<T: Send + Sync + 'static>(
                 if alive.strong_count() == 0 {
                     return;
                 }
-                match deliver_due(&pool, &mailer, clock.now()) {
-                    Ok(report) if report.claimed() as i64 == BATCH => continue,
+                match deliver_if_leader(&pool, &mailer, &holder, clock.now(), ttl) {
+                    Ok(Some(report)) if report.claimed() as i64 == BATCH => continue,
                     Ok(_) => break,
                     Err(e) => {
                         log::warn!("mail delivery: {e}");

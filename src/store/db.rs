@@ -4,6 +4,7 @@ use diesel::connection::SimpleConnection as _;
 use diesel::{Connection as _, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness as _};
 
+use super::startup_lock::StartupLock;
 use super::StoreError;
 use crate::config::{DatabaseKind, SqliteSynchronous};
 use crate::metrics::Histogram;
@@ -113,6 +114,20 @@ pub fn connect_with(
     wait: Duration,
     synchronous: SqliteSynchronous,
 ) -> Result<Pool, StoreError> {
+    let (pool, lock) = connect_locked(kind, pool_size, wait, synchronous)?;
+    lock.release();
+    Ok(pool)
+}
+
+/// [`connect_with`], returning the startup lock the migrations ran under: the caller holds
+/// it while it finishes what every start would otherwise race to do (the first keys), then
+/// releases it for the next replica.
+pub fn connect_locked(
+    kind: &DatabaseKind,
+    pool_size: u32,
+    wait: Duration,
+    synchronous: SqliteSynchronous,
+) -> Result<(Pool, StartupLock), StoreError> {
     if let DatabaseKind::Sqlite(path) = kind {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
@@ -135,9 +150,14 @@ pub fn connect_with(
             wait,
             synchronous,
         });
+    // The first connection waits for a database that is starting too.
     let mut conn = pool.get_timeout(STARTUP_WAIT.max(wait))?;
+    let lock = match kind {
+        DatabaseKind::Postgres(url) => StartupLock::postgres(&with_timeouts(url, wait))?,
+        DatabaseKind::Sqlite(path) => StartupLock::sqlite(path)?,
+    };
     run_migrations(&mut conn)?;
-    Ok(pool)
+    Ok((pool, lock))
 }
 
 pub fn run_migrations(conn: &mut DbConn) -> Result<(), StoreError> {

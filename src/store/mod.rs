@@ -16,6 +16,7 @@ pub mod consents;
 mod db;
 pub mod grants;
 pub mod keys;
+pub mod leases;
 pub mod mail_queue;
 pub mod one_time_tokens;
 pub mod pending;
@@ -24,13 +25,15 @@ pub mod refresh_tokens;
 pub mod schema;
 pub mod sessions;
 pub mod setup;
+mod startup_lock;
 pub mod tokens;
 pub mod users;
 
 pub use db::{
-    check_ready, connect, connect_with, db_pool_timeouts, db_pool_wait, ping, run_migrations,
-    savepoint, write_transaction, DbConn, Pool, PooledConn,
+    check_ready, connect, connect_locked, connect_with, db_pool_timeouts, db_pool_wait, ping,
+    run_migrations, savepoint, write_transaction, DbConn, Pool, PooledConn,
 };
+pub use startup_lock::StartupLock;
 
 /// Storage failures. `Duplicate` is a unique-constraint violation the caller can explain
 /// (an email already registered); everything else is an internal error.

@@ -220,3 +220,11 @@ diesel::table! {
         sent_at -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    job_leases (job) {
+        job -> Text,
+        holder -> Text,
+        expires_at -> BigInt,
+    }
+}

@@ -6,15 +6,18 @@ use super::users;
 use super::{DbConn, StoreError};
 use crate::domain::TokenHash;
 
-/// Replaces any earlier setup token (only the newest printed link works).
-pub fn replace_token(
+/// Adds a setup token beside the unexpired ones, dropping only expired ones: every replica
+/// prints its own link at start, and a replica starting later must not break the link an
+/// earlier one printed (each stays usable until it expires or an admin exists).
+pub fn add_token(
     conn: &mut DbConn,
     hash: &TokenHash,
     now: i64,
     lifetime: i64,
 ) -> Result<(), StoreError> {
     super::write_transaction::<_, StoreError>(conn, |conn| {
-        diesel::delete(setup_tokens::table).execute(conn)?;
+        diesel::delete(setup_tokens::table.filter(setup_tokens::expires_at.le(now)))
+            .execute(conn)?;
         diesel::insert_into(setup_tokens::table)
             .values((
                 setup_tokens::token_hash.eq(hash.as_str()),

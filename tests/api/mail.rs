@@ -314,6 +314,7 @@ async fn the_worker_thread_delivers_and_stops(backend: Backend) {
         mailer,
         app.clock.clone(),
         std::time::Duration::from_millis(20),
+        "test-worker".into(),
         Arc::downgrade(&alive),
     )
     .unwrap();

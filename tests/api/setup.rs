@@ -8,6 +8,8 @@ on_both_backends!(
     the_setup_link_works_once,
     a_guessed_setup_token_is_refused,
     setup_link_dies_when_an_admin_exists,
+    every_replicas_setup_link_works_until_one_is_used,
+    a_setup_link_expires,
 );
 
 /// The setup link's path and token.
@@ -105,4 +107,56 @@ async fn setup_link_dies_when_an_admin_exists(backend: Backend) {
         .status
         .success());
     assert_eq!(app.browser().status(&path).await, 400);
+}
+
+/// Each replica prints its own link at start: a later start must not break the link an
+/// earlier one printed (the operator may be holding it), and using any of them ends all.
+async fn every_replicas_setup_link_works_until_one_is_used(backend: Backend) {
+    let master = ferrid::crypto::master_key::MasterKey::generate().to_base64();
+    let first = spawn_app_with(backend, |s| {
+        s.secrets.master_key = Some(ferrid::config::Secret::new(master.clone()))
+    })
+    .await;
+    let url = first.database_url.clone();
+    let second = spawn_app_with(backend, |s| {
+        s.secrets.master_key = Some(ferrid::config::Secret::new(master.clone()));
+        s.database.url = url.clone();
+    })
+    .await;
+    let (path_a, token_a) = setup_path(&first);
+    let (path_b, token_b) = setup_path(&second);
+    assert_ne!(token_a, token_b, "each start makes its own link");
+    let browser = first.browser();
+    assert_eq!(
+        browser.status(&path_a).await,
+        200,
+        "the first link survives the second start"
+    );
+    assert_eq!(browser.status(&path_b).await, 200);
+    let created = set_up(&browser, &path_a, &token_a, "admin@example.com").await;
+    assert_eq!(created.status(), 303);
+    assert_eq!(
+        first.browser().status(&path_b).await,
+        400,
+        "the other link ends with the admin"
+    );
+    assert_eq!(first.user_count(), 1);
+}
+
+async fn a_setup_link_expires(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (path, token) = setup_path(&app);
+    app.clock.advance(ferrid::accounts::SETUP_LINK_LIFETIME);
+    assert_eq!(app.browser().status(&path).await, 400);
+    let browser = app.browser();
+    let csrf = browser.csrf("/login").await;
+    let fields = [
+        ("token", token.as_str()),
+        ("email", "admin@example.com"),
+        ("password", PASSWORD),
+        ("name", "Admin"),
+        ("csrf_token", &csrf),
+    ];
+    assert_eq!(browser.post("/setup", &fields).await.status(), 400);
+    assert_eq!(app.user_count(), 0);
 }

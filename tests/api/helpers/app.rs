@@ -96,7 +96,7 @@ fn required_services_are_configured() {
 }
 
 /// A fresh schema on the test server, and a URL whose connections use it.
-fn fresh_postgres_database() -> String {
+pub fn fresh_postgres_database() -> String {
     let base = postgres_base_url();
     let schema = format!("t_{}", random_id().to_lowercase().replace(['-', '_'], ""));
     let mut conn = diesel::PgConnection::establish(&base)

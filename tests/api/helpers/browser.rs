@@ -61,9 +61,20 @@ impl Browser {
         Browser::build(base, user, headers)
     }
 
+    /// A browser that opens a new connection for every request, so a load balancer that
+    /// chooses a replica per connection chooses one per request.
+    pub fn one_connection_per_request(base: &str, user: Option<User>) -> Browser {
+        Browser::build_with(base, user, HeaderMap::new(), 0)
+    }
+
     fn build(base: &str, user: Option<User>, headers: HeaderMap) -> Browser {
+        Browser::build_with(base, user, headers, usize::MAX)
+    }
+
+    fn build_with(base: &str, user: Option<User>, headers: HeaderMap, idle: usize) -> Browser {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(idle)
             .cookie_provider(jar.clone())
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())

@@ -91,6 +91,23 @@ impl TestApp {
     }
 }
 
+impl Rp {
+    /// A client registered elsewhere (the CLI of another process), reached at `base`.
+    pub fn at(base: &str, client_id: &str, secret: Option<&str>, redirect_uri: &str) -> Rp {
+        Rp {
+            client_id: client_id.into(),
+            secret: secret.map(str::to_string),
+            redirect_uri: redirect_uri.into(),
+            base: base.into(),
+        }
+    }
+
+    /// The URL of `path` on the app it talks to.
+    pub fn endpoint(&self, path: &str) -> String {
+        self.url(path)
+    }
+}
+
 /// RFC 7636: a random verifier and its S256 challenge.
 pub fn pkce() -> (String, String) {
     let verifier = ferrid::domain::SecretToken::generate().as_str().to_string();

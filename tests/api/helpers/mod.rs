@@ -4,6 +4,7 @@
 //! Reads of the database that tests check against are in `store`; the mail the app sent, read
 //! back from its outbox, in `mail`.
 mod app;
+pub mod balancer;
 mod browser;
 mod client;
 mod mail;
