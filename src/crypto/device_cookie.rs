@@ -110,7 +110,9 @@ impl DeviceKey {
             return None;
         }
         let issued_at: i64 = issued_at.parse().ok()?;
-        let fresh = now - issued_at < lifetime && issued_at <= now + CLOCK_SKEW;
+        // Saturating: a signed field is ours, but no time, however far off, may overflow.
+        let fresh =
+            now.saturating_sub(issued_at) < lifetime && issued_at <= now.saturating_add(CLOCK_SKEW);
         fresh.then(|| DeviceId(nonce.to_string()))
     }
 }

@@ -8,3 +8,6 @@ pub mod jwt;
 pub mod master_key;
 pub mod password;
 pub mod signing_key;
+
+#[cfg(test)]
+mod proptests;

@@ -46,3 +46,6 @@ pub use token::{constant_time_eq, random_id, SecretToken, TokenHash};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct DomainError(pub &'static str);
+
+#[cfg(test)]
+pub(crate) mod proptests;

@@ -36,3 +36,6 @@ pub(crate) mod test_support {
         conn
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -9,3 +9,6 @@ pub mod counter;
 pub mod forwarded;
 pub mod rate_limit;
 pub mod redis_counter;
+
+#[cfg(test)]
+mod proptests;

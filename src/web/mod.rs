@@ -156,3 +156,6 @@ pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
         .filter_map(|value| value.to_str().ok());
     Some(crate::security::forwarded::client_ip(peer, trusted, forwarded_for).to_string())
 }
+
+#[cfg(test)]
+mod proptests;

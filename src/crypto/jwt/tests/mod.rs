@@ -85,6 +85,7 @@ fn hs256_token(header: &Value, claims: &Map<String, Value>, secret: &[u8]) -> St
 
 mod claims;
 mod forgery;
+mod props;
 
 #[test]
 fn rs256_and_es256_round_trip() {
