@@ -22,24 +22,55 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("oauth", &["domain", "crypto", "keys", "store", "config"]),
     (
+        "federation",
+        &["domain", "crypto", "store", "mail", "config", "accounts"],
+    ),
+    (
         "web",
         &[
-            "accounts", "oauth", "keys", "mail", "security", "store", "domain", "config", "clock",
+            "accounts",
+            "oauth",
+            "keys",
+            "mail",
+            "security",
+            "store",
+            "domain",
+            "config",
+            "clock",
             "logging",
+            "federation",
         ],
     ),
     (
         "state",
         &[
-            "accounts", "clock", "config", "crypto", "keys", "logging", "oauth", "security",
+            "accounts",
+            "clock",
+            "config",
+            "crypto",
+            "keys",
+            "logging",
+            "oauth",
+            "security",
             "store",
+            "federation",
         ],
     ),
     (
         "startup",
         &[
-            "accounts", "clock", "config", "crypto", "domain", "keys", "mail", "oauth", "security",
-            "store", "web",
+            "accounts",
+            "clock",
+            "config",
+            "crypto",
+            "domain",
+            "keys",
+            "mail",
+            "oauth",
+            "security",
+            "store",
+            "web",
+            "federation",
         ],
     ),
     (
@@ -55,7 +86,16 @@ const MAY_USE_STATE: &[&str] = &["web", "startup", "state"];
 
 /// Nothing below the handlers knows HTTP.
 const WITHOUT_ACTIX: &[&str] = &[
-    "domain", "crypto", "config", "store", "keys", "security", "mail", "accounts", "oauth",
+    "domain",
+    "crypto",
+    "config",
+    "store",
+    "keys",
+    "security",
+    "mail",
+    "accounts",
+    "oauth",
+    "federation",
 ];
 
 #[test]

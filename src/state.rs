@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::config::{RegistrationMode, Settings};
 use crate::crypto::device_cookie::DeviceKey;
 use crate::crypto::password::PasswordHasher;
+use crate::federation::Registry;
 use crate::keys::KeyStore;
 use crate::oauth::provider::{Provider, TokenPolicy};
 use crate::security::cors::AllowedOrigins;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub cors_origins: AllowedOrigins,
     /// Requests answered 4xx by the application (see web::client_errors).
     pub client_errors: AtomicU64,
+    /// The upstream identity providers of `[federation.<name>]`.
+    pub federation: Arc<Registry>,
 }
 
 impl AppState {

@@ -18,6 +18,7 @@ impl Settings {
             self.lifetime_problems(),
             self.rate_limit_problems(),
             self.secret_problems(),
+            self.federation_providers().err().unwrap_or_default(),
         ]
         .concat();
         if problems.is_empty() {

@@ -52,6 +52,15 @@ pub enum EventKind {
     /// Someone registered with an address that has an account (or looks like one that has):
     /// the owner was mailed, the registrant got the usual answer.
     DuplicateRegistration,
+    /// A login through an upstream identity provider (issue 12); the detail names it.
+    FederatedLogin,
+    /// A login through an upstream failed; the detail says why (never a token or code).
+    FederatedLoginFailed,
+    /// An upstream identity was linked to an account, or unlinked from it.
+    AccountLinked,
+    AccountUnlinked,
+    /// A mailed proof of the account an upstream identity would be linked to.
+    LinkProofSent,
 }
 
 impl EventKind {
@@ -89,6 +98,11 @@ impl EventKind {
             EventKind::EmailChangeRequested => "email.change_requested",
             EventKind::EmailChanged => "email.changed",
             EventKind::DuplicateRegistration => "user.duplicate_registration",
+            EventKind::FederatedLogin => "federated_login",
+            EventKind::FederatedLoginFailed => "federated_login_failed",
+            EventKind::AccountLinked => "account_linked",
+            EventKind::AccountUnlinked => "account_unlinked",
+            EventKind::LinkProofSent => "link_proof_sent",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod codes;
 mod columns;
 pub mod consents;
 mod db;
+pub mod federation;
 pub mod grants;
 pub mod keys;
 pub mod mail_queue;
