@@ -106,7 +106,7 @@ async fn upstream_access_denied_ends_on_our_page() {
     let rp = app.confidential_client();
     // Started from a relying party's sign-in: still a page of ours, never a redirect to it.
     let login = browser.get(&rp.request("openid").url()).await;
-    let return_to = query_of(&location_of(&login))["return_to"].clone();
+    let return_to = query_of(&app.url(&location_of(&login)))["return_to"].clone();
     let query = start_login(&browser, "corp", Some(&return_to)).await;
     let back = serde_urlencoded::to_string([
         ("error", "access_denied"),

@@ -119,7 +119,7 @@ async fn a_ferrid_upstream_logs_in_and_a_relying_party_gets_one_identity(backend
 
     let browser = downstream.browser();
     let to_login = browser.get(auth_url.as_str()).await;
-    let return_to = query_of(&location_of(&to_login))["return_to"].clone();
+    let return_to = query_of(&downstream.url(&location_of(&to_login)))["return_to"].clone();
     let login_page = browser.page(&location_of(&to_login)).await;
     assert!(login_page.contains("Continue with Google"), "{login_page}");
     let response = chain.google_login(&browser, Some(&return_to)).await;
