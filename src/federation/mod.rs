@@ -73,9 +73,10 @@ pub struct Upstream {
     kind: Kind,
 }
 
+/// Boxed: one of each per configured provider, and the two differ much in size.
 enum Kind {
-    Oidc(oidc::OidcUpstream),
-    Github(github::GithubUpstream),
+    Oidc(Box<oidc::OidcUpstream>),
+    Github(Box<github::GithubUpstream>),
 }
 
 /// Where the upstream sends the person back: `<issuer>/login/<name>/callback`.
@@ -96,10 +97,16 @@ impl Upstream {
             .map_err(|e| format!("federation.{}: HTTP client: {e}", config.name))?;
         let redirect_uri = callback_url(issuer, &config.name);
         let kind = match config.kind {
-            ProviderKind::Oidc => Kind::Oidc(oidc::OidcUpstream::new(&config, http, redirect_uri)?),
-            ProviderKind::Github => {
-                Kind::Github(github::GithubUpstream::new(&config, http, redirect_uri)?)
-            }
+            ProviderKind::Oidc => Kind::Oidc(Box::new(oidc::OidcUpstream::new(
+                &config,
+                http,
+                redirect_uri,
+            )?)),
+            ProviderKind::Github => Kind::Github(Box::new(github::GithubUpstream::new(
+                &config,
+                http,
+                redirect_uri,
+            )?)),
         };
         Ok(Upstream { config, kind })
     }
