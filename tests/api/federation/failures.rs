@@ -243,3 +243,17 @@ async fn an_unknown_provider_is_a_404_page() {
     let response = app.browser().get("/login/nope").await;
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn a_rotated_upstream_key_is_fetched_again() {
+    let (corp, app) = setup().await;
+    // Discovery and the JWKS are cached by a first login.
+    let first = corp_login(&app, &corp, &app.browser(), "rotating", &email(), true).await;
+    assert_eq!(first.status(), 303);
+    corp.rotate_key("corp-key-2");
+    // A minute later (the least time between two fetches), a token under the new key: the
+    // unknown kid makes Ferrid fetch the JWKS again, and the login works.
+    app.clock.advance(61);
+    let response = corp_login(&app, &corp, &app.browser(), "rotating", &email(), true).await;
+    assert_eq!(response.status(), 303, "{:?}", response.text().await);
+}

@@ -116,6 +116,11 @@ impl FakeOidc {
         self.state.lock().unwrap().answer = Some(answer);
     }
 
+    /// The provider rotates its signing key: the JWKS holds only the new one.
+    pub fn rotate_key(&self, kid: &str) {
+        self.state.lock().unwrap().key = Key::new(kid);
+    }
+
     /// Every answer of the token endpoint comes after `delay`.
     pub fn slow_down(&self, delay: Duration) {
         self.state.lock().unwrap().delay = delay;
