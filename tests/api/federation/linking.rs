@@ -406,3 +406,56 @@ async fn an_identity_linked_elsewhere_cannot_be_linked_again() {
     let response = callback(&browser, "corp", &query["state"]).await;
     assert_failure_page(&app, response, 403, "linked to another account").await;
 }
+
+#[tokio::test]
+async fn an_account_without_a_password_sets_one_then_may_unlink() {
+    let corp = FakeOidc::start().await;
+    let app = spawn_app_with(Backend::Sqlite, with_corp(&corp)).await;
+    let address = email();
+    let browser = app.browser();
+    let response = corp_login(&app, &corp, &browser, "wants-password", &address, true).await;
+    assert_eq!(response.status(), 303);
+
+    // "Forgot your password?" sets a first password on an account made through corp.
+    let asked = app
+        .browser()
+        .form("/forgot-password", &[("email", &address)])
+        .await;
+    assert_eq!(asked.status(), 200);
+    let link = app.last_mail_to(&address).await.link("/reset-password");
+    let reset = app.browser();
+    let page = reset.page(&link).await;
+    let token = extract_field(&page, "token").unwrap();
+    let new_password = "river lantern orchid seventy two";
+    let fields = [
+        ("password", new_password),
+        ("confirm_password", new_password),
+        ("token", token.as_str()),
+    ];
+    let done = reset.submit(&page, "/reset-password", &fields).await;
+    let status = done.status();
+    let body = done.text().await.unwrap();
+    assert!(status.is_redirection() || status == 200, "{status}: {body}");
+
+    let person = User {
+        email: address.clone(),
+        password: new_password.into(),
+    };
+    let browser = app.logged_in_browser(&person).await;
+    let account = account_page(&browser).await;
+    let unlinked = browser
+        .submit(
+            &account,
+            "/account/linked/unlink",
+            &[
+                ("provider", "corp"),
+                ("issuer", corp.issuer.as_str()),
+                ("subject", "wants-password"),
+            ],
+        )
+        .await;
+    assert_eq!(unlinked.status(), 303);
+    assert!(account_page(&browser)
+        .await
+        .contains("No provider is linked"));
+}
