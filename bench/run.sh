@@ -100,7 +100,7 @@ curl -fs -o /dev/null "$BASE/readyz" || { cat "$TMP/server.log" >&2; echo "bench
 # --- client, user and tokens ----------------------------------------------------------------
 REDIRECT=https://bench.example/cb
 EMAIL=bench@example.com
-PASSWORD=bench-password-123
+PASSWORD="quiet lantern over the harbour 42"
 CLIENT_JSON=$("$BIN" client add --name Bench --redirect-uri "$REDIRECT" \
     --grant authorization_code --grant refresh_token --grant client_credentials \
     --scope "openid email offline_access bench.read" --json)

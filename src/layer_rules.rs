@@ -27,17 +27,40 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["domain", "crypto", "store", "config", "accounts", "oauth"],
     ),
     (
+        "federation",
+        &["domain", "crypto", "store", "mail", "config", "accounts"],
+    ),
+    (
         "web",
         &[
-            "accounts", "oauth", "keys", "mail", "security", "store", "domain", "config", "clock",
-            "logging", "metrics",
+            "accounts",
+            "oauth",
+            "keys",
+            "mail",
+            "security",
+            "store",
+            "domain",
+            "config",
+            "clock",
+            "logging",
+            "metrics",
+            "federation",
         ],
     ),
     (
         "state",
         &[
-            "accounts", "clock", "config", "crypto", "keys", "logging", "metrics", "oauth",
-            "security", "store",
+            "accounts",
+            "clock",
+            "config",
+            "crypto",
+            "keys",
+            "logging",
+            "metrics",
+            "oauth",
+            "security",
+            "store",
+            "federation",
         ],
     ),
     (
@@ -56,6 +79,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "security",
             "store",
             "web",
+            "federation",
         ],
     ),
     (
@@ -91,6 +115,7 @@ const WITHOUT_ACTIX: &[&str] = &[
     "oauth",
     "provision",
     "metrics",
+    "federation",
 ];
 
 #[test]

@@ -88,7 +88,15 @@ impl Application {
         let hash_permits = Arc::new(tokio::sync::Semaphore::new(
             settings.password.concurrent_hashes(),
         ));
+        // Validated with the settings; built now that the issuer (the callbacks' base) is known.
+        let providers = settings
+            .federation_providers()
+            .map_err(|problems| anyhow::anyhow!(problems.join("; ")))?;
+        let federation = Arc::new(
+            crate::federation::Registry::new(providers, &issuer).map_err(anyhow::Error::msg)?,
+        );
         let state = web::Data::new(AppState {
+            federation,
             clock,
             cors_origins,
             limiter,

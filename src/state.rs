@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::config::{RegistrationMode, Settings};
 use crate::crypto::device_cookie::DeviceKey;
 use crate::crypto::password::PasswordHasher;
+use crate::federation::Registry;
 use crate::keys::KeyStore;
 use crate::oauth::provider::{Provider, TokenPolicy};
 use crate::security::cors::AllowedOrigins;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub client_errors: AtomicU64,
     /// What `/metrics` serves (see web::metrics).
     pub metrics: crate::metrics::Metrics,
+    /// The upstream identity providers of `[federation.<name>]`.
+    pub federation: Arc<Registry>,
 }
 
 impl AppState {

@@ -17,6 +17,7 @@ use crate::domain::SigningAlg;
 
 mod accounts;
 mod database;
+mod federation;
 mod keys;
 mod load;
 mod mail;
@@ -32,6 +33,9 @@ pub use accounts::{
     AccountSettings, PasswordSettings, RateLimitSettings, RegistrationMode, SessionSettings,
 };
 pub use database::{database_kind, redact_url, DatabaseKind, DatabaseSettings, SqliteSynchronous};
+pub use federation::{
+    FederationProvider, ProviderKind, ResolvedProvider, GITHUB_API_URL, GOOGLE_ISSUER,
+};
 pub use keys::{KeySettings, SecretSettings};
 pub use mail::{MailSettings, MailTransport, SmtpTls};
 pub use metrics::{LogFormat, LogSettings, MetricsSettings};
@@ -62,6 +66,9 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     #[serde(default)]
     pub log: LogSettings,
+    /// `[federation.<name>]`: upstream identity providers (see federation.rs).
+    #[serde(default)]
+    pub federation: std::collections::BTreeMap<String, FederationProvider>,
 }
 
 /// A configured secret: never printed, not even by `{:?}`.
@@ -110,6 +117,12 @@ impl Settings {
 
     pub fn database_kind(&self) -> Option<DatabaseKind> {
         database_kind(&self.database.url)
+    }
+
+    /// The configured upstream identity providers, resolved (defaults filled in, secrets
+    /// read), or every problem.
+    pub fn federation_providers(&self) -> Result<Vec<ResolvedProvider>, Vec<String>> {
+        federation::resolve_all(&self.federation, self.is_production())
     }
 
     /// The algorithm of access tokens and, unless a client asks otherwise, of ID tokens.

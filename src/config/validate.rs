@@ -20,6 +20,7 @@ impl Settings {
             self.rate_limit_problems(),
             self.secret_problems(),
             self.provision.problems(),
+            self.federation_providers().err().unwrap_or_default(),
         ]
         .concat();
         if problems.is_empty() {

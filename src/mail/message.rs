@@ -31,6 +31,9 @@ pub enum Mail<'a> {
     },
     /// For an account an administrator created: choose your first password.
     SetPassword { link: &'a str },
+    /// Proof of the account before an upstream identity is linked to it (issue 12): the
+    /// link works once, for 15 minutes, in the browser that asked for it.
+    LinkProof { link: &'a str, provider: &'a str },
 }
 
 impl Mail<'_> {
@@ -59,6 +62,9 @@ impl Mail<'_> {
                 format!("The email address of your {product} account is changing")
             }
             Mail::SetPassword { .. } => format!("Choose your {product} password"),
+            Mail::LinkProof { provider, .. } => {
+                format!("Link {provider} to your {product} account")
+            }
         }
     }
 
@@ -119,6 +125,18 @@ impl Mail<'_> {
                 t::SetPasswordText { product, link },
                 t::SetPasswordHtml { brand, link },
             ),
+            Mail::LinkProof { link, provider } => both(
+                t::LinkProofText {
+                    product,
+                    link,
+                    provider,
+                },
+                t::LinkProofHtml {
+                    brand,
+                    link,
+                    provider,
+                },
+            ),
         }
     }
 }
@@ -155,6 +173,10 @@ mod tests {
                 reset_link: link,
             },
             Mail::SetPassword { link },
+            Mail::LinkProof {
+                link,
+                provider: "GitHub",
+            },
         ]
     }
 

@@ -134,3 +134,19 @@ pub struct SetPasswordHtml<'a> {
     pub brand: &'a Brand,
     pub link: &'a str,
 }
+
+#[derive(Template)]
+#[template(path = "mail/link_proof.txt")]
+pub struct LinkProofText<'a> {
+    pub product: &'a str,
+    pub link: &'a str,
+    pub provider: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/link_proof.html")]
+pub struct LinkProofHtml<'a> {
+    pub brand: &'a Brand,
+    pub link: &'a str,
+    pub provider: &'a str,
+}

@@ -54,6 +54,15 @@ pub enum EventKind {
     DuplicateRegistration,
     /// Configuration as code changed something (the detail summarises what).
     ProvisionApplied,
+    /// A login through an upstream identity provider (issue 12); the detail names it.
+    FederatedLogin,
+    /// A login through an upstream failed; the detail says why (never a token or code).
+    FederatedLoginFailed,
+    /// An upstream identity was linked to an account, or unlinked from it.
+    AccountLinked,
+    AccountUnlinked,
+    /// A mailed proof of the account an upstream identity would be linked to.
+    LinkProofSent,
 }
 
 impl EventKind {
@@ -92,6 +101,11 @@ impl EventKind {
             EventKind::EmailChanged => "email.changed",
             EventKind::DuplicateRegistration => "user.duplicate_registration",
             EventKind::ProvisionApplied => "provision_applied",
+            EventKind::FederatedLogin => "federated_login",
+            EventKind::FederatedLoginFailed => "federated_login_failed",
+            EventKind::AccountLinked => "account_linked",
+            EventKind::AccountUnlinked => "account_unlinked",
+            EventKind::LinkProofSent => "link_proof_sent",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod codes;
 mod columns;
 pub mod consents;
 mod db;
+pub mod federation;
 pub mod grants;
 pub mod keys;
 pub mod leases;

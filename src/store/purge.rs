@@ -40,6 +40,7 @@ pub fn purge_expired(conn: &mut DbConn, now: i64) -> Result<usize, StoreError> {
             .execute(conn)?;
         // Used links stay until their expiry, so a second click says "already used".
         n += super::one_time_tokens::purge_expired(conn, now)?;
+        n += super::federation::purge_expired(conn, now)?;
         // Sent mail holds links (reset, verification) that must not linger in the database.
         n += super::mail_queue::purge_sent(conn, now - SENT_MAIL_KEPT)?;
         Ok(n)

@@ -65,8 +65,66 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    federated_identities (provider, issuer, subject) {
+        provider -> Text,
+        issuer -> Text,
+        subject -> Text,
+        user_id -> Text,
+        email -> Nullable<Text>,
+        created_at -> BigInt,
+        last_login_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    federation_flows (state_hash) {
+        state_hash -> Text,
+        provider -> Text,
+        browser_hash -> Text,
+        pkce_verifier -> Text,
+        nonce -> Text,
+        return_to -> Text,
+        link_user_id -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    federation_pending_links (id) {
+        id -> Text,
+        browser_hash -> Text,
+        user_id -> Text,
+        provider -> Text,
+        issuer -> Text,
+        subject -> Text,
+        email -> Text,
+        return_to -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    federation_link_proofs (token_hash) {
+        token_hash -> Text,
+        pending_id -> Text,
+        user_id -> Text,
+        provider -> Text,
+        issuer -> Text,
+        subject -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
+diesel::joinable!(federated_identities -> users (user_id));
 diesel::joinable!(access_tokens -> grants (grant_id));
 diesel::joinable!(refresh_tokens -> grants (grant_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -75,6 +133,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     setup_tokens,
     one_time_tokens,
+    federated_identities,
+    federation_flows,
+    federation_pending_links,
+    federation_link_proofs,
     clients,
     consents,
     authorization_requests,

@@ -95,6 +95,45 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>, now: i64) -> Result<User, St
     })
 }
 
+/// Inserts a user who logs in through an upstream identity provider and has no password
+/// (password login refuses them like a wrong password; they may set one by a reset link).
+/// Duplicates as for [`insert`].
+pub fn insert_without_password(
+    conn: &mut DbConn,
+    email: &Email,
+    name: &str,
+    email_verified: bool,
+    now: i64,
+) -> Result<User, StoreError> {
+    let id = crate::domain::random_id();
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&id),
+            users::email.eq(email.as_str()),
+            users::email_normalized.eq(email.normalized()),
+            users::email_skeleton.eq(Some(email.skeleton())),
+            users::email_verified.eq(email_verified),
+            users::name.eq(name),
+            users::password_hash.eq(None::<String>),
+            users::role.eq(Role::User.as_str()),
+            users::disabled.eq(false),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from_insert)?;
+    Ok(User {
+        id,
+        email: email.clone(),
+        email_verified,
+        name: name.to_string(),
+        role: Role::User,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users)]
 struct UnbackfilledRow {

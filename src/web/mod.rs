@@ -136,6 +136,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
             web::get().to(setup::show),
             web::post().to(setup::submit),
         ))
+        .configure(federation::routes)
         .default_service(web::to(error::not_found));
 }
 

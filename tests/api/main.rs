@@ -19,6 +19,7 @@ mod corrupt_rows;
 mod cors;
 mod credentials;
 mod equal_work;
+mod federation;
 mod hardening;
 mod id_token_hints;
 mod introspection;

@@ -25,6 +25,8 @@ struct AccountPage<'a> {
     email_verified: bool,
     role: &'a str,
     profile: &'a ProfileForm,
+    /// Linked upstream providers (shown when loaded; issue 12).
+    linked: Option<super::federation::LinkedSection>,
 }
 
 /// The fields of the profile form. Flat and without `flatten`, so a repeated field is a 400
@@ -76,6 +78,7 @@ fn render(
     session: &Session,
     profile: &ProfileForm,
     error: Option<&str>,
+    linked: Option<super::federation::LinkedSection>,
 ) -> Result<HttpResponse, PageError> {
     let csrf = CsrfToken::for_request(req, state.cookies_secure());
     let user = &session.user;
@@ -87,6 +90,7 @@ fn render(
         email_verified: user.email_verified,
         role: user.role.as_str(),
         profile,
+        linked,
     };
     Ok(csrf.attach(html(status, &page)?))
 }
@@ -110,6 +114,7 @@ pub async fn show(
     let Some(profile) = profile else {
         return Ok(see_other(LOGIN));
     };
+    let linked = super::federation::linked_section(&state, &session.user.id).await?;
     render(
         &req,
         &state,
@@ -117,6 +122,7 @@ pub async fn show(
         &session,
         &profile.into(),
         None,
+        Some(linked),
     )
 }
 
@@ -153,6 +159,7 @@ pub async fn submit(
                 &session,
                 &profile,
                 Some(&message),
+                None,
             ),
             None => Err(e.into()),
         },

@@ -29,6 +29,8 @@ struct LoginPage<'a> {
     unverified: bool,
     registration_open: bool,
     register_href: &'a str,
+    /// "Continue with …" for each upstream provider: (href, display name).
+    providers: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +86,7 @@ async fn render(
         unverified: status == StatusCode::FORBIDDEN,
         registration_open: state.flows().registration_open,
         register_href: &with_return_to("/register", return_to),
+        providers: super::federation::login_buttons(state, return_to),
     };
     Ok(csrf.attach(html(status, &page)?))
 }

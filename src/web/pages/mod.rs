@@ -3,6 +3,7 @@ pub mod account;
 pub mod assets;
 pub mod connections;
 pub mod credentials;
+pub mod federation;
 pub mod health;
 pub mod login;
 pub mod logout;
