@@ -18,6 +18,9 @@ use crate::store::{mail_queue, sessions, write_transaction, DbConn, StoreError};
 
 /// A mailed proof and a pending link live 15 minutes.
 pub const PROOF_LIFETIME: i64 = 900;
+/// Mailed proofs one pending link may have live at once: enough for a lost message, too
+/// few to flood the account's mailbox.
+pub const MAX_LIVE_PROOFS: i64 = 3;
 
 /// An account as the decision sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -410,6 +413,16 @@ pub fn link_after_password(
     })
 }
 
+/// What became of a request for a mailed proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProofRequest {
+    Sent,
+    /// No live pending link in this browser, or its account may not get one.
+    NoPendingLink,
+    /// [`MAX_LIVE_PROOFS`] are live already.
+    TooMany,
+}
+
 /// Mails a proof for the browser's pending link to its account's (verified) address.
 pub fn send_proof(
     conn: &mut DbConn,
@@ -418,16 +431,19 @@ pub fn send_proof(
     provider_display: &str,
     ip: Option<&str>,
     now: i64,
-) -> Result<bool, FederationError> {
+) -> Result<ProofRequest, FederationError> {
     write_transaction(conn, |conn| {
         let Some(pending) = store::find_pending(conn, browser, now)? else {
-            return Ok(false);
+            return Ok(ProofRequest::NoPendingLink);
         };
         let Some(user) =
             users::find_by_id(conn, &pending.user_id)?.filter(|u| u.email_verified && !u.disabled)
         else {
-            return Ok(false);
+            return Ok(ProofRequest::NoPendingLink);
         };
+        if store::live_proofs_of(conn, &pending.id, now)? >= MAX_LIVE_PROOFS {
+            return Ok(ProofRequest::TooMany);
+        }
         let token = SecretToken::generate();
         store::insert_proof(conn, &token.hash(), &pending, PROOF_LIFETIME, now)?;
         let link = format!(
@@ -450,7 +466,7 @@ pub fn send_proof(
             .ip(ip)
             .detail(&detail);
         audit::record(conn, &event, now)?;
-        Ok(true)
+        Ok(ProofRequest::Sent)
     })
 }
 

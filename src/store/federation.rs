@@ -294,6 +294,16 @@ pub fn insert_proof(
     Ok(())
 }
 
+/// How many proofs mailed for the pending link `pending_id` can still be used.
+pub fn live_proofs_of(conn: &mut DbConn, pending_id: &str, now: i64) -> Result<i64, StoreError> {
+    Ok(lp::table
+        .filter(lp::pending_id.eq(pending_id))
+        .filter(lp::used_at.is_null())
+        .filter(lp::expires_at.gt(now))
+        .count()
+        .get_result(conn)?)
+}
+
 /// The proof with this hash if it can still be used (reads only).
 pub fn find_live_proof(
     conn: &mut DbConn,

@@ -16,7 +16,9 @@ use serde::Deserialize;
 use super::{notice, safe_return_to, with_return_to};
 use crate::accounts;
 use crate::domain::{SecretToken, TokenHash};
-use crate::federation::linking::{self, Callback, Outcome, Policy, Refusal, UnlinkRefusal};
+use crate::federation::linking::{
+    self, Callback, Outcome, Policy, ProofRequest, Refusal, UnlinkRefusal,
+};
 use crate::federation::{flow, FederationError, Upstream};
 use crate::state::AppState;
 use crate::store::federation::IdentityKey;
@@ -111,7 +113,8 @@ async fn fail(
         other => other,
     };
     log::info!("federated login through {provider} failed: {error}");
-    {
+    // A path naming no provider is a 404 like any other, not a failed login.
+    if !matches!(error, FederationError::UnknownProvider) {
         let (state, provider, detail_error, ip, now) = (
             state.clone(),
             provider.to_string(),
@@ -610,14 +613,23 @@ pub async fn prove_by_mail(
         .await?
     };
     match sent {
-        Ok(true) => notice(
+        Ok(ProofRequest::Sent) => notice(
             Layout::new(&req, &state),
             StatusCode::OK,
             "Check your inbox",
             "We mailed a link to the address of your account. Open it in this browser within 15 minutes to link the accounts; it works once.",
             ("", ""),
         ),
-        Ok(false) => fail(&req, &state, &provider, FederationError::State, "").await,
+        Ok(ProofRequest::TooMany) => notice(
+            Layout::new(&req, &state),
+            StatusCode::TOO_MANY_REQUESTS,
+            "Check your inbox",
+            "We already mailed several links for this. Open the newest one, or wait 15 minutes and start again.",
+            (&format!("/login/{provider}/link"), "Back"),
+        ),
+        Ok(ProofRequest::NoPendingLink) => {
+            fail(&req, &state, &provider, FederationError::State, "").await
+        }
         Err(e) => fail(&req, &state, &provider, e, "").await,
     }
 }

@@ -459,3 +459,35 @@ async fn an_account_without_a_password_sets_one_then_may_unlink() {
         .await
         .contains("No provider is linked"));
 }
+
+#[tokio::test]
+async fn mailed_proofs_are_limited_per_pending_link() {
+    let corp = FakeOidc::start().await;
+    let app = spawn_app_with(Backend::Sqlite, with_corp(&corp)).await;
+    let (user, browser) = at_proof_page(&app, &corp, "flooder").await;
+    for _ in 0..3 {
+        let sent = browser
+            .form_on("/login/corp/link", "/login/corp/link/mail", &[])
+            .await;
+        assert_eq!(sent.status(), 200);
+    }
+    let refused = browser
+        .form_on("/login/corp/link", "/login/corp/link/mail", &[])
+        .await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(app.audit_of("link_proof_sent").len(), 3);
+    let proofs = app
+        .mails_to(&user.email)
+        .await
+        .into_iter()
+        .filter(|m| m.subject.contains("Corp SSO"))
+        .count();
+    assert_eq!(proofs, 3);
+    // Without a pending link (another browser), nothing is mailed.
+    let stranger = app.browser();
+    let csrf = stranger.csrf("/login").await;
+    let nothing = stranger
+        .post("/login/corp/link/mail", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(nothing.status(), 400);
+}
