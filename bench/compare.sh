@@ -15,7 +15,8 @@
 # Everything runs on one machine: wrk, nginx, PostgreSQL and the replicas share its cores, so
 # two replicas show the cost of contention, not scale. The table notes how much CPU wrk
 # itself took. Knobs: BENCH_DURATION (seconds per endpoint, 5), BENCH_CONNECTIONS (32),
-# BENCH_THREADS (2), BENCH_MODES ("sqlite postgres replicas"), BENCH_SKIP_BUILD=1.
+# BENCH_THREADS (2), BENCH_MODES ("sqlite postgres replicas"), BENCH_SKIP_BUILD=1, and
+# BENCH_BIN (another binary: a debug build checks the script, its figures mean nothing).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -26,7 +27,7 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 POOL=$((CONNECTIONS + THREADS + 8))
 MODES=${BENCH_MODES:-"sqlite postgres replicas"}
-BIN=$ROOT/target/release/ferrid
+BIN=${BENCH_BIN:-$ROOT/target/release/ferrid}
 PG=${BENCH_POSTGRES_URL:-}
 
 say() { printf '\n== %s\n' "$*"; }
@@ -171,7 +172,7 @@ run_mode() {
         curl -fs -o /dev/null "http://127.0.0.1:$p/readyz" || { cat "$TMP"/*.log >&2; die "$mode: port $p not ready"; }
     done
 
-    local redirect=https://bench.example/cb email=bench@example.com password=bench-password-123
+    local redirect=https://bench.example/cb email=ada@example.com password="load generator passphrase 77"
     local client id secret basic
     client=$("$BIN" client add --name Bench --redirect-uri "$redirect" \
         --grant authorization_code --grant refresh_token --grant client_credentials \
