@@ -9,6 +9,7 @@ use proptest::prelude::*;
 use super::authorize::{decide, AuthorizeParams, Decision, SessionInfo, Step};
 use super::client_auth::PresentedCredentials;
 use super::issue::{Hint, IdTokenHint};
+use super::logout::{self, LogoutParams};
 use super::registration::{build_client, NewClientRequest};
 use super::token::{Grant, TokenForm};
 use super::ErrorCode;
@@ -18,6 +19,7 @@ use crate::store::clients::Client;
 use crate::store::consents::Consent;
 
 const CB: &str = "https://rp.example/cb";
+const BYE: &str = "https://rp.example/bye";
 const NOW: i64 = 1_800_000_000;
 
 fn config() -> ProptestConfig {
@@ -36,6 +38,7 @@ fn registered() -> Vec<Client> {
         let mut request = NewClientRequest {
             name: "RP".into(),
             redirect_uris: vec![CB.into(), "com.example.app:/cb".into()],
+            post_logout_redirect_uris: vec![BYE.into()],
             scopes: vec!["openid profile email offline_access".into()],
             ..Default::default()
         };
@@ -283,6 +286,72 @@ proptest! {
             )),
         }
     }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// /logout (RP-Initiated Logout 1.0): any query is decided without a panic, and the
+    /// only place it ever sends the browser is a post-logout URI registered for the client
+    /// (with `state` appended), never one the request made up.
+    #[test]
+    fn logout_requests_redirect_only_where_registered(
+        query in logout_query(),
+        hint in hint(),
+        session_user in proptest::option::of(prop::sample::select(vec!["u", "v"])),
+        confirmed in any::<bool>(),
+    ) {
+        let Ok(params) = serde_urlencoded::from_str::<LogoutParams>(&query) else {
+            return Ok(());
+        };
+        let named = match &hint {
+            Hint::Valid(h) => Some(h.aud.as_str()),
+            _ => params.client_id.as_deref(),
+        };
+        let client = clients().iter().find(|c| named == Some(c.client_id.as_str()));
+        let decision = logout::decide(&params, &hint, client, session_user, confirmed);
+        if let logout::Decision::LogOut { redirect: Some(to) } = decision {
+            let client = client.unwrap();
+            prop_assert!(
+                client.post_logout_redirect_uris.iter().any(|uri| {
+                    to == uri.as_str()
+                        || to.strip_prefix(uri.as_str()).is_some_and(|rest| rest.starts_with("?state="))
+                }),
+                "{}", to
+            );
+        }
+    }
+}
+
+fn logout_query() -> impl Strategy<Value = String> {
+    let client_ids: Vec<&'static str> = clients().iter().map(|c| c.client_id.as_str()).collect();
+    let name = prop::sample::select(vec![
+        "client_id",
+        "post_logout_redirect_uri",
+        "state",
+        "id_token_hint",
+        "logout_hint",
+        "ui_locales",
+        "csrf_token",
+    ]);
+    let value = prop_oneof![
+        prop::sample::select(client_ids).prop_map(str::to_string),
+        prop::sample::select(vec![
+            BYE,
+            "https://rp.example/bye/",
+            "https://evil.example/",
+            CB
+        ])
+        .prop_map(str::to_string),
+        text(20),
+    ];
+    prop::collection::vec((name, value), 0..6).prop_map(|pairs| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs {
+            query.append_pair(name, &value);
+        }
+        query.finish()
+    })
 }
 
 /// A token request body: the grant's parameters with plausible or odd values, sometimes
