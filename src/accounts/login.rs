@@ -146,7 +146,13 @@ fn check_password(
                 audit::record(conn, &event, now)?;
                 return Err(AccountError::EmailNotVerified);
             }
-            rehash_if_outdated(conn, accounts, &user.id, stored.as_deref(), &attempt.password)?;
+            rehash_if_outdated(
+                conn,
+                accounts,
+                &user.id,
+                stored.as_deref(),
+                &attempt.password,
+            )?;
             let event = Event::new(EventKind::LoginSucceeded).user(&user.id).ip(ip);
             audit::record(conn, &event, now)?;
             let mut session = start_session(conn, accounts.session_lifetime, user, now)?;
@@ -234,6 +240,41 @@ pub fn current_session(
     now: i64,
 ) -> Result<Option<Session>, AccountError> {
     Ok(sessions::find_live(conn, &secret.hash(), now)?)
+}
+
+/// Where a request came from, as the sessions list shows it.
+#[derive(Clone, Debug, Default)]
+pub struct SeenFrom {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// How long a session's "last seen" may lag: it is written at most this often (and when the
+/// address changes), not at every request.
+const SEEN_GRANULARITY: i64 = 60;
+
+/// [`current_session`], noting when and from where it was used.
+pub fn current_session_seen(
+    conn: &mut DbConn,
+    secret: &SecretToken,
+    from: &SeenFrom,
+    now: i64,
+) -> Result<Option<Session>, AccountError> {
+    let hash = secret.hash();
+    let Some(session) = sessions::find_live(conn, &hash, now)? else {
+        return Ok(None);
+    };
+    let stale = session
+        .last_seen_at
+        .is_none_or(|at| now - at >= SEEN_GRANULARITY);
+    if stale || session.ip != from.ip {
+        let agent: Option<String> = from
+            .user_agent
+            .as_ref()
+            .map(|a| a.chars().take(300).collect());
+        sessions::seen(conn, &hash, from.ip.as_deref(), agent.as_deref(), now)?;
+    }
+    Ok(Some(session))
 }
 
 /// Ends the session server-side: the old cookie stops working even if someone kept it.

@@ -52,6 +52,17 @@ pub enum EventKind {
     /// Someone registered with an address that has an account (or looks like one that has):
     /// the owner was mailed, the registrant got the usual answer.
     DuplicateRegistration,
+    /// The console or the CLI made an account (the detail says who and how).
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    UserDeleted,
+    /// An administrator ended a login session of a user.
+    SessionRevoked,
+    /// A logged-in user who is not an administrator asked for a console page.
+    PermissionDenied,
+    /// An administrator typed the password again to make a console change (sudo mode).
+    SudoReauthenticated,
 }
 
 impl EventKind {
@@ -89,6 +100,13 @@ impl EventKind {
             EventKind::EmailChangeRequested => "email.change_requested",
             EventKind::EmailChanged => "email.changed",
             EventKind::DuplicateRegistration => "user.duplicate_registration",
+            EventKind::UserCreated => "user_created",
+            EventKind::UserDisabled => "user_disabled",
+            EventKind::UserEnabled => "user_enabled",
+            EventKind::UserDeleted => "user_deleted",
+            EventKind::SessionRevoked => "session_revoked",
+            EventKind::PermissionDenied => "permission_denied",
+            EventKind::SudoReauthenticated => "sudo_reauthenticated",
         }
     }
 }

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod admin;
 mod attacks;
 mod basic_op;
 mod claims_consent;
