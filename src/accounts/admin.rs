@@ -241,7 +241,7 @@ pub fn set_disabled(
         if disabled {
             ensure_not_last_admin(conn, &user)?;
         }
-        users::set_disabled(conn, &user.id, disabled, now)?;
+        console::set_disabled(conn, &user.id, disabled, now)?;
         if disabled {
             let r = revoke_everything(conn, &user.id, true, now)?;
             let what = format!(

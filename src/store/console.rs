@@ -211,6 +211,20 @@ pub fn session_owner(
         .optional()?)
 }
 
+/// Disables or enables the user, in the caller's transaction (`users::set_disabled` opens
+/// its own, and SQLite's writer queue is not re-entrant).
+pub fn set_disabled(
+    conn: &mut DbConn,
+    user_id: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(users::table.find(user_id))
+        .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Ends one session.
 pub fn delete_session(conn: &mut DbConn, id_hash: &str) -> Result<(), StoreError> {
     diesel::delete(sessions::table.filter(sessions::id_hash.eq(id_hash))).execute(conn)?;

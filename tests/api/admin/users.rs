@@ -140,7 +140,7 @@ async fn a_new_user_gets_a_link_to_choose_a_password(backend: Backend) {
     let page = location_of(&response);
     let body = browser.page(&page).await;
     assert!(body.contains("User created."), "{body}");
-    assert!(body.contains("New.Person@Example.com"), "{body}");
+    assert!(body.contains("New.Person@example.com"), "{body}");
     let created = app.audit_of("user_created");
     assert_eq!(created.len(), 1);
     assert!(created[0].detail.contains(&admin.email), "{:?}", created[0]);
@@ -156,7 +156,7 @@ async fn a_new_user_gets_a_link_to_choose_a_password(backend: Backend) {
         .await
         .link("/reset-password");
     let person = app.browser();
-    let password = "a brand new password of mine";
+    let password = "correct horse battery staple 42";
     let form = person.page(&link).await;
     let token = extract_field(&form, "token").unwrap();
     let fields = [
@@ -200,7 +200,7 @@ async fn a_users_page_shows_profile_sessions_and_events(backend: Backend) {
 
 /// A destructive action's first POST shows the confirmation; its button posts again.
 async fn confirm(browser: &Browser, action: &str) -> reqwest::Response {
-    let csrf = browser.csrf("/admin/users").await;
+    let csrf = browser.csrf("/admin/users/new").await;
     let asked = browser.post(action, &[("csrf_token", &csrf)]).await;
     assert_eq!(asked.status(), 200, "{action} asks first");
     let page = asked.text().await.unwrap();
@@ -215,7 +215,7 @@ async fn disabling_asks_first_then_disables_and_is_audited(backend: Backend) {
     let their_browser = app.logged_in_browser(&user).await;
     let id = app.user_id(&user);
     let action = format!("/admin/users/{id}/disable");
-    let csrf = browser.csrf("/admin/users").await;
+    let csrf = browser.csrf("/admin/users/new").await;
     let asked = browser.post(&action, &[("csrf_token", &csrf)]).await;
     assert_eq!(asked.status(), 200);
     assert!(!app.stored_user(&id).unwrap().disabled, "only asked");
