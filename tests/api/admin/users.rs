@@ -70,8 +70,9 @@ async fn walk(browser: &Browser, first: &str) -> Vec<String> {
 
 async fn the_list_pages_by_keyset_through_ten_thousand_users(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (admin, browser) = app.admin_browser().await;
+    // First: a browser's idle kept-alive connection would not outlive a slow insert.
     insert_many(&app, 10_000);
+    let (admin, browser) = app.admin_browser().await;
     let by_email = walk(&browser, "/admin/users").await;
     assert_eq!(by_email.len(), 10_001, "every user once");
     let mut sorted = by_email.clone();
