@@ -7,7 +7,8 @@
 //! `load.rs` reads the sources; one file per group of sections holds their types
 //! (`server.rs`, `database.rs`, `mail.rs`, `keys.rs` for [keys] and [secrets], `accounts.rs`
 //! for [accounts], [password], [session] and [rate_limit], `protocol.rs` for [tokens] and [authorize],
-//! `ui.rs` for [ui], `provision.rs` for [provision], `metrics.rs` for [metrics] and [log]);
+//! `ui.rs` for [ui], `provision.rs` for [provision], `metrics.rs` for [metrics] and [log],
+//! `federation.rs` for [federation.<name>], `admin.rs` for [admin]);
 //! `values.rs` reads the typed values; `validate.rs` holds the rules.
 use std::fmt;
 
@@ -16,6 +17,7 @@ use serde::Deserialize;
 use crate::domain::SigningAlg;
 
 mod accounts;
+mod admin;
 mod database;
 mod federation;
 mod keys;
@@ -32,6 +34,7 @@ mod values;
 pub use accounts::{
     AccountSettings, PasswordSettings, RateLimitSettings, RegistrationMode, SessionSettings,
 };
+pub use admin::AdminSettings;
 pub use database::{database_kind, redact_url, DatabaseKind, DatabaseSettings, SqliteSynchronous};
 pub use federation::{
     FederationProvider, ProviderKind, ResolvedProvider, GITHUB_API_URL, GOOGLE_ISSUER,
@@ -60,6 +63,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub authorize: AuthorizeSettings,
     pub ui: UiSettings,
+    #[serde(default)]
+    pub admin: AdminSettings,
     #[serde(default)]
     pub provision: ProvisionSettings,
     #[serde(default)]

@@ -155,7 +155,9 @@ fn write(
             }
         }
         Change::SetRole { email, to, .. } => {
-            accounts::set_role(conn, email, *to, Channel::Provision, now)?;
+            let user = users::find_by_email(conn, email)?
+                .ok_or(AccountError::NoSuchUser)?;
+            accounts::admin::set_role(conn, &user.id, *to, accounts::admin::Actor::Provision, now)?;
         }
     }
     Ok(())

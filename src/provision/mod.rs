@@ -5,7 +5,7 @@
 //!
 //! `file` reads the file into what should be (secrets from the environment or files);
 //! `plan` is the pure difference from what is; `apply` writes it through the same functions
-//! as the CLI (`oauth::registration`, `accounts::create_user`, `accounts::set_role`) and
+//! as the CLI (`oauth::registration`, `accounts::create_user`, `accounts::admin::set_role`) and
 //! records a `provision_applied` audit event.
 mod apply;
 pub mod file;

@@ -63,6 +63,17 @@ pub enum EventKind {
     AccountUnlinked,
     /// A mailed proof of the account an upstream identity would be linked to.
     LinkProofSent,
+    /// The console or the CLI made an account (the detail says who and how).
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    UserDeleted,
+    /// An administrator ended a login session of a user.
+    SessionRevoked,
+    /// A logged-in user who is not an administrator asked for a console page.
+    PermissionDenied,
+    /// An administrator typed the password again to make a console change (sudo mode).
+    SudoReauthenticated,
 }
 
 impl EventKind {
@@ -106,6 +117,13 @@ impl EventKind {
             EventKind::AccountLinked => "account_linked",
             EventKind::AccountUnlinked => "account_unlinked",
             EventKind::LinkProofSent => "link_proof_sent",
+            EventKind::UserCreated => "user_created",
+            EventKind::UserDisabled => "user_disabled",
+            EventKind::UserEnabled => "user_enabled",
+            EventKind::UserDeleted => "user_deleted",
+            EventKind::SessionRevoked => "session_revoked",
+            EventKind::PermissionDenied => "permission_denied",
+            EventKind::SudoReauthenticated => "sudo_reauthenticated",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod clients;
 pub mod codes;
 mod columns;
 pub mod consents;
+pub mod console;
 mod db;
 pub mod federation;
 pub mod grants;

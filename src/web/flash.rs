@@ -26,14 +26,28 @@ pub enum Flash {
     /// The console ended a login session.
     SessionRevoked,
     PasswordChanged,
+    /// The console's changes to a user.
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    UserDeleted,
+    ResetSent,
+    /// Every session and token of a user, or several sessions, ended.
+    SessionsRevoked,
 }
 
-const ALL: [Flash; 5] = [
+const ALL: [Flash; 11] = [
     Flash::Saved,
     Flash::LoggedOut,
     Flash::AccessRemoved,
     Flash::SessionRevoked,
     Flash::PasswordChanged,
+    Flash::UserCreated,
+    Flash::UserDisabled,
+    Flash::UserEnabled,
+    Flash::UserDeleted,
+    Flash::ResetSent,
+    Flash::SessionsRevoked,
 ];
 
 impl Flash {
@@ -45,6 +59,12 @@ impl Flash {
             Flash::AccessRemoved => "access_removed",
             Flash::SessionRevoked => "session_revoked",
             Flash::PasswordChanged => "password_changed",
+            Flash::UserCreated => "user_created",
+            Flash::UserDisabled => "user_disabled",
+            Flash::UserEnabled => "user_enabled",
+            Flash::UserDeleted => "user_deleted",
+            Flash::ResetSent => "reset_sent",
+            Flash::SessionsRevoked => "sessions_revoked",
         }
     }
 
@@ -57,6 +77,12 @@ impl Flash {
             }
             Flash::SessionRevoked => "Session revoked.",
             Flash::PasswordChanged => "Your password was changed.",
+            Flash::UserCreated => "User created. A link to choose a password was mailed to them.",
+            Flash::UserDisabled => "User disabled. Their sessions and tokens were revoked.",
+            Flash::UserEnabled => "User enabled.",
+            Flash::UserDeleted => "User deleted.",
+            Flash::ResetSent => "A password reset link was mailed to the user.",
+            Flash::SessionsRevoked => "Sessions revoked.",
         }
     }
 
@@ -67,7 +93,13 @@ impl Flash {
             Flash::Saved
             | Flash::AccessRemoved
             | Flash::SessionRevoked
-            | Flash::PasswordChanged => "flash success",
+            | Flash::PasswordChanged
+            | Flash::UserCreated
+            | Flash::UserDisabled
+            | Flash::UserEnabled
+            | Flash::UserDeleted
+            | Flash::ResetSent
+            | Flash::SessionsRevoked => "flash success",
         }
     }
 

@@ -1,4 +1,5 @@
 //! actix handlers and middleware: HTTP in, typed calls into `accounts`/`oauth`, HTTP out.
+pub mod admin;
 pub mod authorize;
 pub mod bearer;
 pub mod client_errors;
@@ -137,6 +138,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
             web::post().to(setup::submit),
         ))
         .configure(federation::routes)
+        .configure(admin::routes)
         .default_service(web::to(error::not_found));
 }
 

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod admin;
 mod attacks;
 mod backup;
 mod basic_op;
