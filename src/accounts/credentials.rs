@@ -3,10 +3,10 @@
 //! password required; the new address must confirm by a mailed link, and the old one is
 //! told). Plus ending every login of an account, which a reset does too.
 use super::mailing::{issue_link, queue};
-use crate::security::rate_limit::Kind;
 use super::{AccountError, Accounts};
 use crate::domain::{Email, Password, PasswordContext, TokenHash};
 use crate::mail::Mail;
+use crate::security::rate_limit::Kind;
 use crate::store::audit::{self, Event, EventKind};
 use crate::store::one_time_tokens::{self, Purpose};
 use crate::store::users::{self, User};
@@ -62,7 +62,10 @@ fn confirm_current(
     let limiter = accounts.limiter;
     let (account, address) = (user.email.normalized(), ip.unwrap_or("-"));
     let account_ip = format!("{account}|{address}");
-    let buckets = [(Kind::LoginAccountIp, account_ip.as_str()), (Kind::LoginIp, address)];
+    let buckets = [
+        (Kind::LoginAccountIp, account_ip.as_str()),
+        (Kind::LoginIp, address),
+    ];
     let reservations = limiter
         .reserve_all(&buckets, now)
         .map_err(AccountError::RateLimited)?;

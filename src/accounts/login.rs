@@ -146,7 +146,13 @@ fn check_password(
                 audit::record(conn, &event, now)?;
                 return Err(AccountError::EmailNotVerified);
             }
-            rehash_if_outdated(conn, accounts, &user.id, stored.as_deref(), &attempt.password)?;
+            rehash_if_outdated(
+                conn,
+                accounts,
+                &user.id,
+                stored.as_deref(),
+                &attempt.password,
+            )?;
             let event = Event::new(EventKind::LoginSucceeded).user(&user.id).ip(ip);
             audit::record(conn, &event, now)?;
             let mut session = start_session(conn, accounts.session_lifetime, user, now)?;

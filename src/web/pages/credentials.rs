@@ -11,10 +11,10 @@ use super::notice;
 use crate::accounts::{self, FormLimit, PasswordChange};
 use crate::state::AppState;
 use crate::store::sessions::Session;
-use crate::web::{client_ip, hashing};
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, see_other, PageError};
 use crate::web::session::{presented_secret, CurrentSession};
+use crate::web::{client_ip, hashing};
 
 #[derive(Template)]
 #[template(path = "change_password.html")]

@@ -12,9 +12,9 @@ use super::{lifetime_in_words, notice};
 use crate::accounts::{self, AccountError, FormLimit, NewPassword};
 use crate::domain::SecretToken;
 use crate::state::AppState;
-use crate::web::{client_ip, hashing};
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
+use crate::web::{client_ip, hashing};
 
 #[derive(Template)]
 #[template(path = "forgot_password.html")]
@@ -115,7 +115,14 @@ pub async fn request_reset(
         web::block(move || {
             // Per address and per IP before any work: the page mails whoever is named.
             let limit = FormLimit::ForgotPassword;
-            accounts::throttle_form(&state.pool, &state.accounts(), limit, ip.as_deref(), &email, now)?;
+            accounts::throttle_form(
+                &state.pool,
+                &state.accounts(),
+                limit,
+                ip.as_deref(),
+                &email,
+                now,
+            )?;
             let mut conn = state.conn()?;
             let flows = state.flows();
             accounts::request_password_reset(&mut conn, &flows, &email, ip.as_deref(), now)

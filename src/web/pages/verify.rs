@@ -215,7 +215,14 @@ pub async fn resend(
         web::block(move || {
             // It mails the address named: limited as the forgot-password form is.
             let limit = FormLimit::ForgotPassword;
-            accounts::throttle_form(&state.pool, &state.accounts(), limit, ip.as_deref(), &email, now)?;
+            accounts::throttle_form(
+                &state.pool,
+                &state.accounts(),
+                limit,
+                ip.as_deref(),
+                &email,
+                now,
+            )?;
             let mut conn = state.conn()?;
             let flows = state.flows();
             let (return_to, ip) = (return_to.as_deref(), ip.as_deref());
