@@ -288,7 +288,9 @@ fn maintain(state: &AppState, now: i64, purge: bool) -> anyhow::Result<()> {
     state.keys.tick(&mut conn, now)?;
     state.cors_origins.refresh(&mut conn)?;
     if purge {
-        let purged = store::purge::purge_expired(&mut conn, now)?;
+        let mut purged = store::purge::purge_expired(&mut conn, now)?;
+        let retention = state.settings.audit.retention_seconds();
+        purged += store::purge::purge_audit(&mut conn, now, retention)?;
         if purged > 0 {
             log::info!("purged {purged} expired rows");
         }

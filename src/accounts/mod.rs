@@ -30,6 +30,7 @@ use crate::mail::MailError;
 use crate::security::rate_limit::{RateLimiter, Refusal};
 use crate::store::StoreError;
 
+mod audit_log;
 mod connections;
 mod credentials;
 mod login;
@@ -42,6 +43,10 @@ mod throttle;
 mod users;
 mod verification;
 
+pub use audit_log::{
+    export_csv, filter as audit_filter, page as audit_page, AuditLogError, AuditPage, AuditQuery,
+    ShownEvent, CSV_HEADER,
+};
 pub use connections::{list_connections, withdraw_consent, Connection};
 pub use credentials::{change_password, request_email_change, PasswordChange};
 pub use login::{begin_login, current_session, finish_login, logout, LoginAttempt, NewSession};

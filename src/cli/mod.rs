@@ -8,10 +8,12 @@ use crate::config::Settings;
 use crate::startup::Application;
 use crate::store::{self, StoreError};
 
+mod audit;
 mod client;
 mod keys;
 mod user;
 
+pub use audit::AuditCommand;
 pub use client::ClientCommand;
 
 #[derive(Parser)]
@@ -40,9 +42,12 @@ pub enum Command {
     /// Inspect and rotate the signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Register and list OAuth clients.
+    /// Register, list, show, change and delete OAuth clients.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 #[derive(Subcommand)]
@@ -131,6 +136,7 @@ pub fn run(command: Command, settings: Settings, clock: Clock) -> Result<(), Cli
         Command::Keys(KeysCommand::List { json }) => keys::list(&settings, json),
         Command::Keys(KeysCommand::Rotate) => keys::rotate(&settings, now),
         Command::Client(command) => client::run(&settings, command, now),
+        Command::Audit(command) => audit::run(&settings, command),
         Command::User(UserCommand::SetRole { email, role }) => {
             user::set_role(&settings, &email, &role, now)
         }

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::domain::SigningAlg;
 
 mod accounts;
+mod audit;
 mod database;
 mod keys;
 mod load;
@@ -29,6 +30,7 @@ mod values;
 pub use accounts::{
     AccountSettings, PasswordSettings, RateLimitSettings, RegistrationMode, SessionSettings,
 };
+pub use audit::AuditSettings;
 pub use database::{database_kind, redact_url, DatabaseKind, DatabaseSettings};
 pub use keys::{KeySettings, SecretSettings};
 pub use mail::{MailSettings, MailTransport, SmtpTls};
@@ -52,6 +54,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub authorize: AuthorizeSettings,
     pub ui: UiSettings,
+    #[serde(default)]
+    pub audit: AuditSettings,
 }
 
 /// A configured secret: never printed, not even by `{:?}`.

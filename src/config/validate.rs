@@ -11,6 +11,7 @@ impl Settings {
             self.database_problems(),
             self.mail.problems(self.is_production()),
             self.ui.problems(),
+            self.audit.problems(),
             self.outage_problems(),
             self.password_problems(),
             self.account_problems(),

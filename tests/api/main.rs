@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod attacks;
+mod audit_log;
 mod basic_op;
 mod claims_consent;
 mod cli;
