@@ -26,14 +26,22 @@ pub enum Flash {
     /// The console ended a login session.
     SessionRevoked,
     PasswordChanged,
+    /// The console deleted an application.
+    ApplicationDeleted,
+    /// The console's "rotate now" created the next signing keys, or found them waiting.
+    KeysRotated,
+    RotationUnderWay,
 }
 
-const ALL: [Flash; 5] = [
+const ALL: [Flash; 8] = [
     Flash::Saved,
     Flash::LoggedOut,
     Flash::AccessRemoved,
     Flash::SessionRevoked,
     Flash::PasswordChanged,
+    Flash::ApplicationDeleted,
+    Flash::KeysRotated,
+    Flash::RotationUnderWay,
 ];
 
 impl Flash {
@@ -45,6 +53,9 @@ impl Flash {
             Flash::AccessRemoved => "access_removed",
             Flash::SessionRevoked => "session_revoked",
             Flash::PasswordChanged => "password_changed",
+            Flash::ApplicationDeleted => "application_deleted",
+            Flash::KeysRotated => "keys_rotated",
+            Flash::RotationUnderWay => "rotation_under_way",
         }
     }
 
@@ -57,17 +68,26 @@ impl Flash {
             }
             Flash::SessionRevoked => "Session revoked.",
             Flash::PasswordChanged => "Your password was changed.",
+            Flash::ApplicationDeleted => "Application deleted.",
+            Flash::KeysRotated => {
+                "Rotation started: the new keys are published now and sign after the publish-ahead time."
+            }
+            Flash::RotationUnderWay => {
+                "A rotation is already under way: the next keys are published and waiting to become active."
+            }
         }
     }
 
     /// The stylesheet's class: a change done, or plain information.
     pub fn class(self) -> &'static str {
         match self {
-            Flash::LoggedOut => "flash info",
+            Flash::LoggedOut | Flash::RotationUnderWay => "flash info",
             Flash::Saved
             | Flash::AccessRemoved
             | Flash::SessionRevoked
-            | Flash::PasswordChanged => "flash success",
+            | Flash::PasswordChanged
+            | Flash::ApplicationDeleted
+            | Flash::KeysRotated => "flash success",
         }
     }
 
