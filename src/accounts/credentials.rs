@@ -41,14 +41,18 @@ pub(super) fn end_logins(
     Ok(Ended { sessions, grants })
 }
 
+/// The audit detail of a wrong current password on /account.
+const CHANGE: &str = "current password, to change the password or the address";
+
 /// The user and their stored hash, with the typed current password checked against it:
 /// counted by the login limiter like a login (a stolen session must not become a way to
 /// guess the password at leisure) and audited when wrong.
-fn confirm_current(
+pub(super) fn confirm_current(
     pool: &Pool,
     accounts: &Accounts<'_>,
     user_id: &str,
     current: &str,
+    purpose: &str,
     ip: Option<&str>,
     now: i64,
 ) -> Result<(User, Option<String>), AccountError> {
@@ -81,7 +85,7 @@ fn confirm_current(
     let event = Event::new(EventKind::LoginFailed)
         .user(&user.id)
         .ip(ip)
-        .detail("current password, to change the password or the address");
+        .detail(purpose);
     let mut conn = pool.get().map_err(StoreError::from)?;
     audit::record(&mut conn, &event, now)?;
     Err(AccountError::WrongPassword)
@@ -104,7 +108,7 @@ pub fn change_password(
     if change.new != change.confirmation {
         return Err(AccountError::PasswordsDiffer);
     }
-    let (user, stored) = confirm_current(pool, accounts, user_id, change.current, ip, now)?;
+    let (user, stored) = confirm_current(pool, accounts, user_id, change.current, CHANGE, ip, now)?;
     let context = PasswordContext::new(&user.email, &user.name);
     let password = Password::new(change.new, &accounts.password_policy, &context)?;
     let hash = accounts.hasher.hash(&password);
@@ -151,7 +155,7 @@ pub fn request_email_change(
     now: i64,
 ) -> Result<Email, AccountError> {
     let new_email = Email::parse(new_email)?;
-    let (user, _) = confirm_current(pool, accounts, user_id, current, ip, now)?;
+    let (user, _) = confirm_current(pool, accounts, user_id, current, CHANGE, ip, now)?;
     if new_email.normalized() == user.email.normalized() {
         return Err(AccountError::SameEmail);
     }

@@ -242,6 +242,41 @@ pub fn current_session(
     Ok(sessions::find_live(conn, &secret.hash(), now)?)
 }
 
+/// Where a request came from, as the sessions list shows it.
+#[derive(Clone, Debug, Default)]
+pub struct SeenFrom {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// How long a session's "last seen" may lag: it is written at most this often (and when the
+/// address changes), not at every request.
+const SEEN_GRANULARITY: i64 = 60;
+
+/// [`current_session`], noting when and from where it was used.
+pub fn current_session_seen(
+    conn: &mut DbConn,
+    secret: &SecretToken,
+    from: &SeenFrom,
+    now: i64,
+) -> Result<Option<Session>, AccountError> {
+    let hash = secret.hash();
+    let Some(session) = sessions::find_live(conn, &hash, now)? else {
+        return Ok(None);
+    };
+    let stale = session
+        .last_seen_at
+        .is_none_or(|at| now - at >= SEEN_GRANULARITY);
+    if stale || session.ip != from.ip {
+        let agent: Option<String> = from
+            .user_agent
+            .as_ref()
+            .map(|a| a.chars().take(300).collect());
+        sessions::seen(conn, &hash, from.ip.as_deref(), agent.as_deref(), now)?;
+    }
+    Ok(Some(session))
+}
+
 /// Ends the session server-side: the old cookie stops working even if someone kept it.
 pub fn logout(
     conn: &mut DbConn,

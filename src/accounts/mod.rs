@@ -1,7 +1,7 @@
 //! Local accounts, the business logic behind the pages people use and the user commands of
 //! the CLI (and of the coming console), which share one implementation:
 //!
-//! - `users.rs`: creating a user ([`create_user`]) and changing a role ([`set_role`]);
+//! - `users.rs`: creating a user ([`create_user`]);
 //! - `login.rs`: password login (throttled, with device cookies), sessions, logout;
 //! - `throttle.rs`: the per-IP and per-address limits of registration and reset requests;
 //! - `registration.rs`, `setup.rs` (the first admin, through a one-time link);
@@ -13,7 +13,8 @@
 //!   login of an account;
 //! - `mailing.rs`: the single-use links and the mail the flows queue;
 //! - `profile.rs`: the /account profile form, parsed into the domain's profile types;
-//! - `connections.rs`: the applications a user let in, and withdrawing that consent.
+//! - `connections.rs`: the applications a user let in, and withdrawing that consent;
+//! - `admin.rs`: what administrators do to other accounts (the console and the CLI).
 //!
 //! Flows that take an email address from anyone (registration, a forgotten password, a new
 //! verification link) answer alike whether or not it has an account, and run the same
@@ -30,6 +31,7 @@ use crate::mail::MailError;
 use crate::security::rate_limit::{RateLimiter, Refusal};
 use crate::store::StoreError;
 
+pub mod admin;
 mod audit_log;
 mod connections;
 mod credentials;
@@ -49,7 +51,10 @@ pub use audit_log::{
 };
 pub use connections::{list_connections, withdraw_consent, Connection};
 pub use credentials::{change_password, request_email_change, PasswordChange};
-pub use login::{begin_login, current_session, finish_login, logout, LoginAttempt, NewSession};
+pub use login::{
+    begin_login, current_session, current_session_seen, finish_login, logout, LoginAttempt,
+    NewSession, SeenFrom,
+};
 pub use profile::{parse_profile, profile, update_profile, ProfileForm};
 pub use recovery::{
     request_password_reset, reset_link, reset_link_is_live, reset_password, NewPassword,
@@ -57,9 +62,7 @@ pub use recovery::{
 pub use registration::{register, register_prepared, Registered, Registration};
 pub use setup::{create_first_admin, issue_setup_token, setup_link_is_usable, SETUP_LINK_LIFETIME};
 pub use throttle::{throttle_form, throttle_registration, FormLimit};
-pub use users::{
-    create_user, set_role, Channel, NewAccount, PreparedAccount, RoleChange, ValidAccount,
-};
+pub use users::{create_user, Channel, NewAccount, PreparedAccount, RoleChange, ValidAccount};
 pub use verification::{
     address_link, confirm_address, resend_verification, AddressLink, Confirmed,
 };
@@ -137,6 +140,9 @@ pub enum AccountError {
     RegistrationClosed,
     #[error("no user has this email address")]
     NoSuchUser,
+    /// The change would leave no enabled administrator (a demotion, disabling, deletion).
+    #[error("This is the last administrator: make another user an administrator first.")]
+    LastAdmin,
     /// A message could not be rendered (a template bug): nothing was queued or changed.
     #[error(transparent)]
     Mail(#[from] MailError),
@@ -157,7 +163,8 @@ impl AccountError {
             | AccountError::EmailNotVerified
             | AccountError::WrongPassword
             | AccountError::PasswordsDiffer
-            | AccountError::SameEmail => Some(self.to_string()),
+            | AccountError::SameEmail
+            | AccountError::LastAdmin => Some(self.to_string()),
             AccountError::RateLimited(_)
             | AccountError::SetupLinkInvalid
             | AccountError::LinkInvalid

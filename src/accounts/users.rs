@@ -1,5 +1,5 @@
-//! Creating a user and changing a role: the one implementation behind registration, the
-//! setup link, `ferrid user add` and `ferrid user set-role`, and the coming console.
+//! Creating a user: the one implementation behind registration, the setup link and
+//! `ferrid user add` (a role change is `admin::set_role`, shared by the console and the CLI).
 use super::AccountError;
 use crate::crypto::password::PasswordHasher;
 use crate::domain::{
@@ -147,36 +147,4 @@ pub struct RoleChange {
     pub user: User,
     pub from: Role,
     pub to: Role,
-}
-
-/// Makes the user with this address an admin, or a plain user again, and records it.
-pub fn set_role(
-    conn: &mut DbConn,
-    email: &Email,
-    role: Role,
-    channel: Channel<'_>,
-    now: i64,
-) -> Result<RoleChange, AccountError> {
-    write_transaction(conn, |conn| {
-        let Some(user) = users::find_by_email(conn, email)? else {
-            return Err(AccountError::NoSuchUser);
-        };
-        users::set_role(conn, email, role, now)?;
-        let (label, ip) = match channel {
-            Channel::Registration { ip } => ("registration", ip),
-            Channel::SetupLink { ip } => ("setup", ip),
-            Channel::Cli => ("cli", None),
-        };
-        let detail = format!("{label}: {} -> {}", user.role.as_str(), role.as_str());
-        let event = Event::new(EventKind::RoleChanged)
-            .user(&user.id)
-            .ip(ip)
-            .detail(&detail);
-        audit::record(conn, &event, now)?;
-        Ok(RoleChange {
-            from: user.role,
-            to: role,
-            user,
-        })
-    })
 }

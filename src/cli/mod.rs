@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::startup::Application;
 use crate::store::{self, StoreError};
 
+mod admin;
 mod audit;
 mod client;
 mod keys;
@@ -48,6 +49,29 @@ pub enum Command {
     /// Read the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// List and revoke login sessions.
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SessionCommand {
+    /// Live sessions, newest first: id, user, IP address, start (unix seconds), browser.
+    List {
+        /// Only this user's sessions.
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// End one session (--id, as `session list` prints it), or every session and token of
+    /// a user (--email).
+    Revoke {
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,6 +107,38 @@ pub enum UserCommand {
         email: String,
         #[arg(long, value_parser = ["admin", "user"])]
         role: String,
+    },
+    /// Every user (or those whose address or name contains --search), by address.
+    List {
+        #[arg(long)]
+        search: Option<String>,
+        /// JSON: email, name, role, disabled, email_verified, created_at (unix seconds).
+        #[arg(long)]
+        json: bool,
+    },
+    /// One user: profile, role, status, last login, sessions, connected applications.
+    Show {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user: they cannot log in or refresh; their sessions, tokens, codes and
+    /// consents are revoked at once. The last administrator cannot be disabled.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Delete a user and everything of theirs; the address can register again. The last
+    /// administrator cannot be deleted.
+    Delete {
+        #[arg(long)]
+        email: String,
     },
     /// Print a single-use password reset link for the user, to hand over (nothing is
     /// mailed). It works for accounts.reset_token_lifetime seconds.
@@ -141,6 +197,21 @@ pub fn run(command: Command, settings: Settings, clock: Clock) -> Result<(), Cli
             user::set_role(&settings, &email, &role, now)
         }
         Command::User(UserCommand::ResetLink { email }) => user::reset_link(&settings, &email, now),
+        Command::User(UserCommand::List { search, json }) => {
+            admin::list(&settings, search.as_deref().unwrap_or(""), json)
+        }
+        Command::User(UserCommand::Show { email, json }) => {
+            admin::show(&settings, &email, json, now)
+        }
+        Command::User(UserCommand::Disable { email }) => admin::disable(&settings, &email, now),
+        Command::User(UserCommand::Enable { email }) => admin::enable(&settings, &email, now),
+        Command::User(UserCommand::Delete { email }) => admin::delete(&settings, &email, now),
+        Command::Session(SessionCommand::List { email, json }) => {
+            admin::sessions(&settings, email.as_deref(), json, now)
+        }
+        Command::Session(SessionCommand::Revoke { id, email }) => {
+            admin::revoke(&settings, id.as_deref(), email.as_deref(), now)
+        }
     }
 }
 

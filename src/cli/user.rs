@@ -4,6 +4,7 @@
 use std::io::BufRead as _;
 
 use super::{open_pool, CliError};
+use crate::accounts::admin::Actor;
 use crate::accounts::{self, AccountError, Channel, Flows, NewAccount};
 use crate::config::{RegistrationMode, Settings};
 use crate::crypto::password::PasswordHasher;
@@ -61,7 +62,9 @@ pub fn set_role(settings: &Settings, email: &str, role: &str, now: i64) -> Resul
     let role = Role::parse(role).map_err(|e| CliError::Usage(format!("--role: {e}")))?;
     let pool = open_pool(settings)?;
     let mut conn = pool.get().map_err(StoreError::from)?;
-    match accounts::set_role(&mut conn, &email, role, Channel::Cli, now) {
+    let changed = accounts::admin::find_user(&mut conn, email.as_str())
+        .and_then(|user| accounts::admin::set_role(&mut conn, &user.id, role, Actor::Cli, now));
+    match changed {
         Ok(_) => {
             println!("{} is now {}", email.as_str(), role.as_str());
             Ok(())

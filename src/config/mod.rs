@@ -7,7 +7,7 @@
 //! `load.rs` reads the sources; one file per group of sections holds their types
 //! (`server.rs`, `database.rs`, `mail.rs`, `keys.rs` for [keys] and [secrets], `accounts.rs`
 //! for [accounts], [password], [session] and [rate_limit], `protocol.rs` for [tokens] and [authorize],
-//! `ui.rs` for [ui]);
+//! `ui.rs` for [ui], `admin.rs` for [admin]);
 //! `values.rs` reads the typed values; `validate.rs` holds the rules.
 use std::fmt;
 
@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::domain::SigningAlg;
 
 mod accounts;
+mod admin;
 mod audit;
 mod database;
 mod keys;
@@ -30,6 +31,7 @@ mod values;
 pub use accounts::{
     AccountSettings, PasswordSettings, RateLimitSettings, RegistrationMode, SessionSettings,
 };
+pub use admin::AdminSettings;
 pub use audit::AuditSettings;
 pub use database::{database_kind, redact_url, DatabaseKind, DatabaseSettings};
 pub use keys::{KeySettings, SecretSettings};
@@ -56,6 +58,7 @@ pub struct Settings {
     pub ui: UiSettings,
     #[serde(default)]
     pub audit: AuditSettings,
+    pub admin: AdminSettings,
 }
 
 /// A configured secret: never printed, not even by `{:?}`.

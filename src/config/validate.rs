@@ -12,6 +12,7 @@ impl Settings {
             self.mail.problems(self.is_production()),
             self.ui.problems(),
             self.audit.problems(),
+            self.admin.problems(),
             self.outage_problems(),
             self.password_problems(),
             self.account_problems(),

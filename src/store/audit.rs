@@ -61,6 +61,17 @@ pub enum EventKind {
     /// An administrator started a key rotation (the console's "rotate now", `ferrid keys
     /// rotate`); each new key is also `KeyCreated`.
     KeyRotated,
+    /// The console or the CLI made an account (the detail says who and how).
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    UserDeleted,
+    /// An administrator ended a login session of a user.
+    SessionRevoked,
+    /// A logged-in user who is not an administrator asked for a console page.
+    PermissionDenied,
+    /// An administrator typed the password again to make a console change (sudo mode).
+    SudoReauthenticated,
 }
 
 impl EventKind {
@@ -103,6 +114,13 @@ impl EventKind {
         EventKind::ClientSecretRotated,
         EventKind::ClientDeleted,
         EventKind::KeyRotated,
+        EventKind::UserCreated,
+        EventKind::UserDisabled,
+        EventKind::UserEnabled,
+        EventKind::UserDeleted,
+        EventKind::SessionRevoked,
+        EventKind::PermissionDenied,
+        EventKind::SudoReauthenticated,
     ];
 
     /// The stored name: snake_case, as the console, the CSV export and the CLI show it
@@ -146,6 +164,13 @@ impl EventKind {
             EventKind::ClientSecretRotated => "client_secret_rotated",
             EventKind::ClientDeleted => "client_deleted",
             EventKind::KeyRotated => "key_rotated",
+            EventKind::UserCreated => "user_created",
+            EventKind::UserDisabled => "user_disabled",
+            EventKind::UserEnabled => "user_enabled",
+            EventKind::UserDeleted => "user_deleted",
+            EventKind::SessionRevoked => "session_revoked",
+            EventKind::PermissionDenied => "permission_denied",
+            EventKind::SudoReauthenticated => "sudo_reauthenticated",
         }
     }
 

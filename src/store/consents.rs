@@ -151,6 +151,11 @@ pub fn withdraw_consent(
     Ok(())
 }
 
+/// Withdraws every consent of the user (disabled or deleted by an administrator).
+pub fn withdraw_all_of(conn: &mut DbConn, user_id: &str) -> Result<usize, StoreError> {
+    Ok(diesel::delete(consents::table.filter(consents::user_id.eq(user_id))).execute(conn)?)
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = consents)]
 struct ConsentedClientRow {

@@ -12,6 +12,7 @@ pub mod clients;
 pub mod codes;
 mod columns;
 pub mod consents;
+pub mod console;
 mod db;
 pub mod grants;
 pub mod keys;

@@ -31,6 +31,9 @@ diesel::table! {
         auth_time -> BigInt,
         created_at -> BigInt,
         expires_at -> BigInt,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        last_seen_at -> Nullable<BigInt>,
     }
 }
 

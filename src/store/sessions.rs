@@ -13,6 +13,9 @@ pub struct Session {
     /// When the user last proved who they are (OpenID Connect Core §2 `auth_time`).
     pub auth_time: i64,
     pub expires_at: i64,
+    /// When and from where the session was last used (see [`seen`]).
+    pub last_seen_at: Option<i64>,
+    pub ip: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -21,6 +24,8 @@ struct SessionRow {
     user_id: String,
     auth_time: i64,
     expires_at: i64,
+    last_seen_at: Option<i64>,
+    ip: Option<String>,
 }
 
 pub fn create(
@@ -65,6 +70,8 @@ pub fn find_live(
             user,
             auth_time: row.auth_time,
             expires_at: row.expires_at,
+            last_seen_at: row.last_seen_at,
+            ip: row.ip,
         }),
     )
 }
@@ -89,4 +96,32 @@ pub fn delete_all_of(
         None => diesel::delete(of_user).execute(conn)?,
     };
     Ok(n)
+}
+
+/// The user proved who they are again in this session (the console's sudo mode): its
+/// `auth_time` moves to `now`, as a login would set it.
+pub fn reauthenticated(conn: &mut DbConn, id_hash: &TokenHash, now: i64) -> Result<(), StoreError> {
+    diesel::update(sessions::table.filter(sessions::id_hash.eq(id_hash.as_str())))
+        .set(sessions::auth_time.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records that the session was used now, from `ip` with `user_agent` (the console's
+/// sessions list shows them).
+pub fn seen(
+    conn: &mut DbConn,
+    id_hash: &TokenHash,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    diesel::update(sessions::table.filter(sessions::id_hash.eq(id_hash.as_str())))
+        .set((
+            sessions::last_seen_at.eq(Some(now)),
+            sessions::ip.eq(ip),
+            sessions::user_agent.eq(user_agent),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -31,7 +31,7 @@ pub struct NewUser<'a> {
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users)]
-struct UserRow {
+pub(super) struct UserRow {
     id: String,
     email: String,
     email_verified: bool,
@@ -46,7 +46,7 @@ struct UserRow {
 impl UserRow {
     /// A role that does not parse is an error: read as `user` it would quietly demote an
     /// account, read as anything else it could promote one.
-    fn into_user(self) -> Result<(User, Option<String>), StoreError> {
+    pub(super) fn into_user(self) -> Result<(User, Option<String>), StoreError> {
         let user = User {
             role: Role::parse(&self.role).map_err(StoreError::corrupt("users", "role"))?,
             id: self.id,
@@ -386,4 +386,14 @@ pub fn set_disabled(
         }
         Ok(n == 1)
     })
+}
+
+/// Leaves the account without a password until its owner chooses one through a mailed link
+/// (an account an administrator made): no password then matches, and a login spends the
+/// same time as for an unknown address.
+pub fn forget_password(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(None::<String>))
+        .execute(conn)?;
+    Ok(())
 }

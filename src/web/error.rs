@@ -145,6 +145,7 @@ impl From<AccountError> for PageError {
             | AccountError::WrongPassword
             | AccountError::PasswordsDiffer
             | AccountError::SameEmail
+            | AccountError::LastAdmin
             | AccountError::NoSuchUser => PageError::BadRequest(e.to_string()),
         }
     }

@@ -31,9 +31,17 @@ pub enum Flash {
     /// The console's "rotate now" created the next signing keys, or found them waiting.
     KeysRotated,
     RotationUnderWay,
+    /// The console's changes to a user.
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    UserDeleted,
+    ResetSent,
+    /// Every session and token of a user, or several sessions, ended.
+    SessionsRevoked,
 }
 
-const ALL: [Flash; 8] = [
+const ALL: [Flash; 14] = [
     Flash::Saved,
     Flash::LoggedOut,
     Flash::AccessRemoved,
@@ -42,6 +50,12 @@ const ALL: [Flash; 8] = [
     Flash::ApplicationDeleted,
     Flash::KeysRotated,
     Flash::RotationUnderWay,
+    Flash::UserCreated,
+    Flash::UserDisabled,
+    Flash::UserEnabled,
+    Flash::UserDeleted,
+    Flash::ResetSent,
+    Flash::SessionsRevoked,
 ];
 
 impl Flash {
@@ -56,6 +70,12 @@ impl Flash {
             Flash::ApplicationDeleted => "application_deleted",
             Flash::KeysRotated => "keys_rotated",
             Flash::RotationUnderWay => "rotation_under_way",
+            Flash::UserCreated => "user_created",
+            Flash::UserDisabled => "user_disabled",
+            Flash::UserEnabled => "user_enabled",
+            Flash::UserDeleted => "user_deleted",
+            Flash::ResetSent => "reset_sent",
+            Flash::SessionsRevoked => "sessions_revoked",
         }
     }
 
@@ -75,6 +95,12 @@ impl Flash {
             Flash::RotationUnderWay => {
                 "A rotation is already under way: the next keys are published and waiting to become active."
             }
+            Flash::UserCreated => "User created. A link to choose a password was mailed to them.",
+            Flash::UserDisabled => "User disabled. Their sessions and tokens were revoked.",
+            Flash::UserEnabled => "User enabled.",
+            Flash::UserDeleted => "User deleted.",
+            Flash::ResetSent => "A password reset link was mailed to the user.",
+            Flash::SessionsRevoked => "Sessions revoked.",
         }
     }
 
@@ -87,7 +113,13 @@ impl Flash {
             | Flash::SessionRevoked
             | Flash::PasswordChanged
             | Flash::ApplicationDeleted
-            | Flash::KeysRotated => "flash success",
+            | Flash::KeysRotated
+            | Flash::UserCreated
+            | Flash::UserDisabled
+            | Flash::UserEnabled
+            | Flash::UserDeleted
+            | Flash::ResetSent
+            | Flash::SessionsRevoked => "flash success",
         }
     }
 

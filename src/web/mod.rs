@@ -1,4 +1,5 @@
 //! actix handlers and middleware: HTTP in, typed calls into `accounts`/`oauth`, HTTP out.
+pub mod admin;
 pub mod authorize;
 pub mod bearer;
 pub mod client_errors;
@@ -135,6 +136,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, form_limit: usize) {
             web::get().to(setup::show),
             web::post().to(setup::submit),
         ))
+        .configure(admin::routes)
         .default_service(web::to(error::not_found));
 }
 

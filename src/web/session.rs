@@ -86,16 +86,29 @@ impl FromRequest for CurrentSession {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let secret = presented_secret(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let from = seen_from(req);
         Box::pin(async move {
             let (Some(secret), Some(state)) = (secret, state) else {
                 return Ok(CurrentSession(None));
             };
             let now = state.clock.now();
             let session = web::block(move || {
-                crate::accounts::current_session(&mut *state.conn()?, &secret, now)
+                crate::accounts::current_session_seen(&mut *state.conn()?, &secret, &from, now)
             })
             .await??;
             Ok(CurrentSession(session))
         })
+    }
+}
+
+/// The client's address and browser, as the console's sessions list shows them.
+pub fn seen_from(req: &HttpRequest) -> crate::accounts::SeenFrom {
+    crate::accounts::SeenFrom {
+        ip: super::client_ip(req),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
     }
 }

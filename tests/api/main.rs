@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod admin;
 mod attacks;
 mod audit_log;
 mod basic_op;
@@ -15,6 +16,7 @@ mod client_credentials;
 mod clients;
 mod code_withdrawal;
 mod connections;
+mod console;
 mod corrupt_rows;
 mod cors;
 mod credentials;

@@ -124,10 +124,7 @@ pub async fn export(
         })
         .await??
     };
-    let name = format!(
-        "attachment; filename=\"audit-{}.csv\"",
-        state.clock.now()
-    );
+    let name = format!("attachment; filename=\"audit-{}.csv\"", state.clock.now());
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CONTENT_DISPOSITION, name))

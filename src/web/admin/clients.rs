@@ -15,11 +15,11 @@ use crate::oauth::registration::{self as registration, NewClientRequest, Registr
 use crate::state::AppState;
 use crate::store::audit::Actor;
 use crate::store::clients::{self, Client};
+use crate::web::client_ip;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::{html, PageError};
 use crate::web::flash::{self, Flash};
 use crate::web::layout::Layout;
-use crate::web::client_ip;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -228,8 +228,9 @@ fn lines(raw: &str) -> Vec<String> {
 }
 
 impl ClientForm {
-    /// The registration request; `Err` names what the form lacks.
-    fn request(&self) -> Result<NewClientRequest, String> {
+    /// The registration request; `Err` names what the form lacks. Editing (`creating`
+    /// false) ignores the posted type: the stored client's type stays.
+    fn request(&self, creating: bool) -> Result<NewClientRequest, String> {
         let mut grants = Vec::new();
         for (on, grant) in [
             (&self.grant_authorization_code, "authorization_code"),
@@ -240,7 +241,7 @@ impl ClientForm {
                 grants.push(grant.to_string());
             }
         }
-        let public = self.client_type == "public";
+        let public = creating && self.client_type == "public";
         let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
         if grants.is_empty() {
             return Err("Choose at least one grant type.".into());
@@ -353,10 +354,17 @@ pub async fn create(
     change: AdminForm<ClientForm>,
 ) -> Result<HttpResponse, PageError> {
     let (who, now) = (Who::of(&req, &change.admin), state.clock.now());
-    let request = match change.form.request() {
+    let request = match change.form.request(true) {
         Ok(request) => request,
         Err(message) => {
-            return render_form(&req, &state, &change.admin, None, &change.form, Some(&message))
+            return render_form(
+                &req,
+                &state,
+                &change.admin,
+                None,
+                &change.form,
+                Some(&message),
+            )
         }
     };
     let created = {
@@ -367,12 +375,22 @@ pub async fn create(
         .await?
     };
     match created {
-        Ok((client, secret)) => {
-            secret_page(&req, &state, &change.admin, &client, secret.as_ref().map(|s| s.as_str()), true)
-        }
-        Err(RegistrationError::Invalid(message)) => {
-            render_form(&req, &state, &change.admin, None, &change.form, Some(&message))
-        }
+        Ok((client, secret)) => secret_page(
+            &req,
+            &state,
+            &change.admin,
+            &client,
+            secret.as_ref().map(|s| s.as_str()),
+            true,
+        ),
+        Err(RegistrationError::Invalid(message)) => render_form(
+            &req,
+            &state,
+            &change.admin,
+            None,
+            &change.form,
+            Some(&message),
+        ),
         Err(e) => Err(e.into()),
     }
 }
@@ -404,11 +422,18 @@ pub async fn update(
 ) -> Result<HttpResponse, PageError> {
     let client_id = parse_id(&path)?;
     let (who, now) = (Who::of(&req, &change.admin), state.clock.now());
-    let request = match change.form.request() {
+    let request = match change.form.request(false) {
         Ok(request) => request,
         Err(message) => {
             let id = Some(&client_id);
-            return render_form(&req, &state, &change.admin, id, &change.form, Some(&message));
+            return render_form(
+                &req,
+                &state,
+                &change.admin,
+                id,
+                &change.form,
+                Some(&message),
+            );
         }
     };
     let updated = {
@@ -419,7 +444,11 @@ pub async fn update(
         .await?
     };
     match updated {
-        Ok(client) => Ok(flash::redirect_with(&state, &page_of(&client.client_id), Flash::Saved)),
+        Ok(client) => Ok(flash::redirect_with(
+            &state,
+            &page_of(&client.client_id),
+            Flash::Saved,
+        )),
         Err(RegistrationError::Invalid(message)) => render_form(
             &req,
             &state,
@@ -601,7 +630,14 @@ pub async fn rotate_secret(
         })
         .await??
     };
-    secret_page(&req, &state, &change.admin, &client, Some(secret.as_str()), false)
+    secret_page(
+        &req,
+        &state,
+        &change.admin,
+        &client,
+        Some(secret.as_str()),
+        false,
+    )
 }
 
 pub async fn delete(

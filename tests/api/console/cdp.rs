@@ -158,7 +158,12 @@ impl Chromium {
             "(() => {{ const b = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === {}); if (!b) return false; b.click(); return true; }})()",
             serde_json::to_string(text).unwrap()
         );
-        assert_eq!(self.eval(&click), json!(true), "a button {text:?} on {}", self.path());
+        assert_eq!(
+            self.eval(&click),
+            json!(true),
+            "a button {text:?} on {}",
+            self.path()
+        );
         self.wait_for_new_page();
     }
 
@@ -175,9 +180,8 @@ impl Chromium {
     fn wait_for_new_page(&mut self) {
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let ready = self.eval(
-                "window.__ferrid_old_page !== true && document.readyState === 'complete'",
-            );
+            let ready = self
+                .eval("window.__ferrid_old_page !== true && document.readyState === 'complete'");
             if ready == json!(true) {
                 return;
             }
@@ -187,11 +191,17 @@ impl Chromium {
     }
 
     pub fn path(&mut self) -> String {
-        self.eval("location.pathname").as_str().unwrap_or("").to_string()
+        self.eval("location.pathname")
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     pub fn text(&mut self) -> String {
-        self.eval("document.body.innerText").as_str().unwrap_or("").to_string()
+        self.eval("document.body.innerText")
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     /// The text of the first element matching `selector`, if any.
@@ -205,7 +215,10 @@ impl Chromium {
 
     /// A PNG of the page as shown, the page grown to its full height.
     pub fn screenshot(&mut self, path: &Path) {
-        let height = self.eval("document.documentElement.scrollHeight").as_u64().unwrap_or(900);
+        let height = self
+            .eval("document.documentElement.scrollHeight")
+            .as_u64()
+            .unwrap_or(900);
         let width = self.eval("window.innerWidth").as_u64().unwrap_or(1280);
         let shot = self.call(
             "Page.captureScreenshot",

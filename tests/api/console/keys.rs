@@ -35,7 +35,9 @@ async fn rotate_now_creates_the_next_keys_and_is_audited(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, browser) = app.admin_browser().await;
     assert_eq!(next_keys(&app), 0);
-    let response = browser.form_on("/admin/keys", "/admin/keys/rotate", &[]).await;
+    let response = browser
+        .form_on("/admin/keys", "/admin/keys/rotate", &[])
+        .await;
     assert_eq!(response.status(), 303);
     assert_eq!(location_of(&response), "/admin/keys");
     let body = browser.page("/admin/keys").await;
@@ -44,11 +46,19 @@ async fn rotate_now_creates_the_next_keys_and_is_audited(backend: Backend) {
     assert_eq!(next_keys(&app), 2, "one per algorithm");
     let events = app.audit_of("key_rotated");
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].actor_id.as_deref(), Some(app.user_id(&admin).as_str()));
+    assert_eq!(
+        events[0].actor_id.as_deref(),
+        Some(app.user_id(&admin).as_str())
+    );
     // Again while they wait: nothing new, and the page says so.
-    let response = browser.form_on("/admin/keys", "/admin/keys/rotate", &[]).await;
+    let response = browser
+        .form_on("/admin/keys", "/admin/keys/rotate", &[])
+        .await;
     assert_eq!(response.status(), 303);
-    assert!(browser.page("/admin/keys").await.contains("already under way"));
+    assert!(browser
+        .page("/admin/keys")
+        .await
+        .contains("already under way"));
     assert_eq!(next_keys(&app), 2);
     assert_eq!(app.audit_of("key_rotated").len(), 1);
 }
@@ -57,7 +67,10 @@ async fn rotate_now_needs_csrf_and_a_recent_login(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, browser) = app.admin_browser().await;
     for fields in [vec![], vec![("csrf_token", "forged")]] {
-        assert_eq!(browser.post("/admin/keys/rotate", &fields).await.status(), 403);
+        assert_eq!(
+            browser.post("/admin/keys/rotate", &fields).await.status(),
+            403
+        );
     }
     assert_eq!(next_keys(&app), 0);
     // Past the sudo window the password is asked first; then the rotation goes through.
@@ -69,7 +82,11 @@ async fn rotate_now_needs_csrf_and_a_recent_login(backend: Backend) {
     assert!(sudo.contains("name=\"sudo_password\""), "{sudo}");
     assert_eq!(next_keys(&app), 0, "not yet");
     let done = browser
-        .submit(&sudo, "/admin/keys/rotate", &[("sudo_password", &admin.password)])
+        .submit(
+            &sudo,
+            "/admin/keys/rotate",
+            &[("sudo_password", &admin.password)],
+        )
         .await;
     assert_eq!(done.status(), 303);
     assert_eq!(next_keys(&app), 2);

@@ -23,3 +23,8 @@ pub(super) fn between<'a>(body: &'a str, start: &str, end: &str) -> Option<&'a s
     let len = body[from..].find(end)?;
     Some(&body[from..from + len])
 }
+
+/// An attribute value as the browser reads it (askama writes `&` as `&#38;`).
+pub(super) fn unescape(attribute: &str) -> String {
+    attribute.replace("&#38;", "&").replace("&amp;", "&")
+}

@@ -3,6 +3,7 @@
 //! (`Rp`) that runs the code flow and calls the token, introspection and revocation endpoints.
 //! Reads of the database that tests check against are in `store`; the mail the app sent, read
 //! back from its outbox, in `mail`.
+mod admin;
 mod app;
 mod browser;
 mod client;
@@ -11,6 +12,7 @@ pub mod proxy;
 mod store;
 mod tokens;
 
+pub use admin::*;
 pub use app::*;
 pub use browser::*;
 pub use client::*;
