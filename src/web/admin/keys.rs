@@ -136,7 +136,7 @@ pub async fn rotate(
         // RSA key generation takes a while: on a blocking thread, like the database work.
         web::block(move || {
             let mut conn = state.conn()?;
-            Ok::<_, KeyStoreError>(state.keys.rotate_by(&mut conn, who.actor(), now)?)
+            state.keys.rotate_by(&mut conn, who.actor(), now)
         })
         .await??
     };
