@@ -32,6 +32,7 @@ use crate::security::rate_limit::{RateLimiter, Refusal};
 use crate::store::StoreError;
 
 pub mod admin;
+mod audit_log;
 mod connections;
 mod credentials;
 mod login;
@@ -44,6 +45,10 @@ mod throttle;
 mod users;
 mod verification;
 
+pub use audit_log::{
+    export_csv, filter as audit_filter, page as audit_page, AuditLogError, AuditPage, AuditQuery,
+    ShownEvent, CSV_HEADER,
+};
 pub use connections::{list_connections, withdraw_consent, Connection};
 pub use credentials::{change_password, request_email_change, PasswordChange};
 pub use login::{

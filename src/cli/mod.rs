@@ -11,10 +11,12 @@ use crate::store::{self, StoreError};
 mod admin;
 mod apply;
 mod backup;
+mod audit;
 mod client;
 mod keys;
 mod user;
 
+pub use audit::AuditCommand;
 pub use client::ClientCommand;
 
 #[derive(Parser)]
@@ -43,7 +45,7 @@ pub enum Command {
     /// Inspect and rotate the signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Register and list OAuth clients.
+    /// Register, list, show, change and delete OAuth clients.
     #[command(subcommand)]
     Client(ClientCommand),
     /// Bring clients and users to what a provisioning file says (configuration as code):
@@ -69,6 +71,9 @@ pub enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// List and revoke login sessions.
     #[command(subcommand)]
     Session(SessionCommand),
@@ -212,6 +217,7 @@ pub fn run(command: Command, settings: Settings, clock: Clock) -> Result<(), Cli
         Command::Keys(KeysCommand::List { json }) => keys::list(&settings, json),
         Command::Keys(KeysCommand::Rotate) => keys::rotate(&settings, now),
         Command::Client(command) => client::run(&settings, command, now),
+        Command::Audit(command) => audit::run(&settings, command),
         Command::User(UserCommand::SetRole { email, role }) => {
             user::set_role(&settings, &email, &role, now)
         }

@@ -18,6 +18,7 @@ use crate::domain::SigningAlg;
 
 mod accounts;
 mod admin;
+mod audit;
 mod database;
 mod federation;
 mod keys;
@@ -35,6 +36,7 @@ pub use accounts::{
     AccountSettings, PasswordSettings, RateLimitSettings, RegistrationMode, SessionSettings,
 };
 pub use admin::AdminSettings;
+pub use audit::AuditSettings;
 pub use database::{database_kind, redact_url, DatabaseKind, DatabaseSettings, SqliteSynchronous};
 pub use federation::{
     FederationProvider, ProviderKind, ResolvedProvider, GITHUB_API_URL, GOOGLE_ISSUER,
@@ -63,6 +65,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub authorize: AuthorizeSettings,
     pub ui: UiSettings,
+    #[serde(default)]
+    pub audit: AuditSettings,
     #[serde(default)]
     pub admin: AdminSettings,
     #[serde(default)]

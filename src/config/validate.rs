@@ -12,6 +12,7 @@ impl Settings {
             self.issuer_problems(),
             self.mail.problems(self.is_production()),
             self.ui.problems(),
+            self.audit.problems(),
             self.admin.problems(),
             self.outage_problems(),
             self.password_problems(),

@@ -20,6 +20,7 @@ mod role;
 mod scope;
 mod signing_alg;
 mod token;
+pub mod utc;
 
 pub use claims::ClaimsRequest;
 pub use client_auth_method::ClientAuthMethod;

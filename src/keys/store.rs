@@ -12,7 +12,7 @@ use crate::crypto::jwt::{KeySet, Signer};
 use crate::crypto::master_key::MasterKey;
 use crate::crypto::signing_key::{self, KeyMaterial};
 use crate::domain::{KeyState, SigningAlg};
-use crate::store::audit::{self, Event, EventKind};
+use crate::store::audit::{self, Actor, Event, EventKind};
 use crate::store::keys::{self, StoredKey};
 use crate::store::{write_transaction, DbConn};
 
@@ -217,13 +217,24 @@ impl KeyStore {
     ///
     /// [`maintain`]: KeyStore::maintain
     pub fn rotate(&self, conn: &mut DbConn, now: i64) -> Result<Vec<String>, KeyStoreError> {
+        self.rotate_by(conn, Actor::CLI, now)
+    }
+
+    /// [`rotate`](KeyStore::rotate) by an administrator (the console's "rotate now"), who
+    /// is named in the key_rotated event it records when it creates keys.
+    pub fn rotate_by(
+        &self,
+        conn: &mut DbConn,
+        actor: Actor<'_>,
+        now: i64,
+    ) -> Result<Vec<String>, KeyStoreError> {
         let mut fresh = Vec::new();
         for _ in 0..ATTEMPTS {
             let stored = keys::all(conn)?;
             self.generate(&mut fresh, key_plan::without_next(&stored))?;
-            if let Some(created) =
-                write_transaction(conn, |conn| self.rotate_locked(conn, &mut fresh, now))?
-            {
+            if let Some(created) = write_transaction(conn, |conn| {
+                self.rotate_locked(conn, &mut fresh, actor, now)
+            })? {
                 self.reload(conn)?;
                 return Ok(created);
             }
@@ -236,6 +247,7 @@ impl KeyStore {
         &self,
         conn: &mut DbConn,
         fresh: &mut Vec<KeyMaterial>,
+        actor: Actor<'_>,
         now: i64,
     ) -> Result<Option<Vec<String>>, KeyStoreError> {
         keys::lock_for_maintenance(conn, now)?;
@@ -260,6 +272,9 @@ impl KeyStore {
         }
         if !created.is_empty() {
             keys::bump_version(conn)?;
+            let detail = created.join(" ");
+            let event = actor.event(EventKind::KeyRotated).detail(&detail);
+            audit::record(conn, &event, now)?;
         }
         Ok(Some(created))
     }

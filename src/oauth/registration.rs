@@ -38,14 +38,23 @@ pub enum RegistrationError {
     /// A value was refused; the message names it and says why.
     #[error("{0}")]
     Invalid(String),
+    #[error("no client has this client_id")]
+    NotFound,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for RegistrationError {
+    fn from(e: diesel::result::Error) -> Self {
+        RegistrationError::Store(e.into())
+    }
 }
 
 impl From<RegistrationError> for Error {
     fn from(e: RegistrationError) -> Self {
         match e {
             RegistrationError::Invalid(m) => OAuthError::invalid_request(m).into(),
+            RegistrationError::NotFound => OAuthError::invalid_request("unknown client").into(),
             RegistrationError::Store(e) => e.into(),
         }
     }
@@ -251,6 +260,13 @@ fn shown(raw: &str) -> String {
     }
     s
 }
+
+mod manage;
+
+pub use manage::{
+    as_request, create_client, delete_client, find_client, rotate_secret, store_new_client,
+    update_client,
+};
 
 #[cfg(test)]
 mod tests;

@@ -130,7 +130,7 @@ fn write(
             write_transaction(conn, |conn| clients::insert(conn, &client))?;
         }
         Change::UpdateClient { client, .. } => {
-            write_transaction(conn, |conn| clients::update(conn, client, now))?;
+            write_transaction(conn, |conn| clients::replace(conn, client, now))?;
         }
         Change::DeleteClient { client_id, .. } => {
             write_transaction(conn, |conn| clients::delete(conn, client_id))?;

@@ -47,7 +47,10 @@ pub fn run_round(state: &AppState, holder: &str, now: i64) -> anyhow::Result<Ran
     state.cors_origins.refresh(&mut conn)?;
     if leases::try_take(&mut conn, PURGE, holder, now, PURGE_INTERVAL)? {
         ran.purge = true;
-        let purged = store::purge::purge_expired(&mut conn, now)?;
+        let mut purged = store::purge::purge_expired(&mut conn, now)?;
+        // Audit events older than `audit.retention_days` go with the expired rows.
+        let retention = state.settings.audit.retention_seconds();
+        purged += store::purge::purge_audit(&mut conn, now, retention)?;
         if purged > 0 {
             log::info!("purged {purged} expired rows");
         }

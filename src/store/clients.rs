@@ -170,9 +170,10 @@ pub fn insert(conn: &mut DbConn, client: &Client) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Replaces everything about the client but its client_id and creation time (configuration
-/// as code). Returns false when no client has that client_id.
-pub fn update(conn: &mut DbConn, client: &Client, now: i64) -> Result<bool, StoreError> {
+/// Replaces everything about the client but its client_id and creation time, its type and
+/// secret included (configuration as code; the console's `update` keeps those). Returns
+/// false when no client has that client_id.
+pub fn replace(conn: &mut DbConn, client: &Client, now: i64) -> Result<bool, StoreError> {
     let n = diesel::update(clients::table.find(client.client_id.as_str()))
         .set((
             clients::secret_hash.eq(client.client_type.secret_hash().map(TokenHash::as_str)),
@@ -191,13 +192,6 @@ pub fn update(conn: &mut DbConn, client: &Client, now: i64) -> Result<bool, Stor
             clients::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Deletes the client; its codes, grants, tokens and consents go with it (ON DELETE
-/// CASCADE). Returns false when no client had that client_id.
-pub fn delete(conn: &mut DbConn, client_id: &ClientId) -> Result<bool, StoreError> {
-    let n = diesel::delete(clients::table.find(client_id.as_str())).execute(conn)?;
     Ok(n == 1)
 }
 
@@ -220,6 +214,105 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<Client>, StoreError> {
         .into_iter()
         .map(ClientRow::into_client)
         .collect()
+}
+
+/// Writes every changeable column of `client` (not its id, type or secret) to its row.
+/// Returns whether the client still existed.
+pub fn update(conn: &mut DbConn, client: &Client, now: i64) -> Result<bool, StoreError> {
+    let changed = diesel::update(clients::table.find(client.client_id.as_str()))
+        .set((
+            clients::name.eq(&client.name),
+            clients::redirect_uris.eq(to_json(client.redirect_uris.iter().map(|u| u.as_str()))),
+            clients::post_logout_redirect_uris.eq(to_json(
+                client.post_logout_redirect_uris.iter().map(|u| u.as_str()),
+            )),
+            clients::grant_types.eq(to_json(client.grant_types.iter().map(|g| g.as_str()))),
+            clients::scopes.eq(to_json(client.scopes.iter())),
+            clients::token_endpoint_auth_method.eq(client.client_type.token_endpoint_auth_method()),
+            clients::id_token_signed_response_alg.eq(client.id_token_alg.as_str()),
+            clients::skip_consent.eq(client.skip_consent),
+            clients::require_pkce.eq(client.require_pkce),
+            clients::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Replaces a confidential client's secret hash; the old secret stops working at once.
+/// Returns whether a confidential client with this id existed.
+pub fn set_secret_hash(
+    conn: &mut DbConn,
+    client_id: &ClientId,
+    hash: &TokenHash,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        clients::table
+            .find(client_id.as_str())
+            .filter(clients::public.eq(false)),
+    )
+    .set((
+        clients::secret_hash.eq(hash.as_str()),
+        clients::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Deletes a client; its consents, pending requests, codes, grants and the refresh tokens
+/// of those grants go with it (ON DELETE CASCADE). Returns whether it existed.
+pub fn delete(conn: &mut DbConn, client_id: &ClientId) -> Result<bool, StoreError> {
+    Ok(diesel::delete(clients::table.find(client_id.as_str())).execute(conn)? == 1)
+}
+
+/// Clients whose name or client_id contains `search` (any case for ASCII), by name then
+/// client_id, after the `(name, client_id)` of the last one shown (keyset pagination).
+pub fn page(
+    conn: &mut DbConn,
+    search: &str,
+    after: Option<(&str, &str)>,
+    limit: i64,
+) -> Result<Vec<Client>, StoreError> {
+    let mut query = clients::table
+        .select(ClientRow::as_select())
+        .order((clients::name.asc(), clients::client_id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if !search.is_empty() {
+        let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+        query = query.filter(
+            lower(clients::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(clients::client_id).like(pattern).escape('\\')),
+        );
+    }
+    if let Some((name, id)) = after {
+        query = query.filter(
+            clients::name.gt(name.to_string()).or(clients::name
+                .eq(name.to_string())
+                .and(clients::client_id.gt(id.to_string()))),
+        );
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(ClientRow::into_client)
+        .collect()
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// `%`, `_` and the escape itself match literally in a LIKE pattern.
+fn escape_like(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

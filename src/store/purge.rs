@@ -46,3 +46,9 @@ pub fn purge_expired(conn: &mut DbConn, now: i64) -> Result<usize, StoreError> {
         Ok(n)
     })
 }
+
+/// Deletes audit events older than the retention (`audit.retention_days`, in seconds);
+/// run beside [`purge_expired`] by the maintenance job. Returns how many went.
+pub fn purge_audit(conn: &mut DbConn, now: i64, retention: i64) -> Result<usize, StoreError> {
+    super::audit::purge_before(conn, now - retention)
+}

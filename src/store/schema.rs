@@ -45,6 +45,9 @@ diesel::table! {
         user_id -> Nullable<Text>,
         ip -> Nullable<Text>,
         detail -> Text,
+        actor_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
     }
 }
 

@@ -26,6 +26,11 @@ pub enum Flash {
     /// The console ended a login session.
     SessionRevoked,
     PasswordChanged,
+    /// The console deleted an application.
+    ApplicationDeleted,
+    /// The console's "rotate now" created the next signing keys, or found them waiting.
+    KeysRotated,
+    RotationUnderWay,
     /// The console's changes to a user.
     UserCreated,
     UserDisabled,
@@ -36,12 +41,15 @@ pub enum Flash {
     SessionsRevoked,
 }
 
-const ALL: [Flash; 11] = [
+const ALL: [Flash; 14] = [
     Flash::Saved,
     Flash::LoggedOut,
     Flash::AccessRemoved,
     Flash::SessionRevoked,
     Flash::PasswordChanged,
+    Flash::ApplicationDeleted,
+    Flash::KeysRotated,
+    Flash::RotationUnderWay,
     Flash::UserCreated,
     Flash::UserDisabled,
     Flash::UserEnabled,
@@ -59,6 +67,9 @@ impl Flash {
             Flash::AccessRemoved => "access_removed",
             Flash::SessionRevoked => "session_revoked",
             Flash::PasswordChanged => "password_changed",
+            Flash::ApplicationDeleted => "application_deleted",
+            Flash::KeysRotated => "keys_rotated",
+            Flash::RotationUnderWay => "rotation_under_way",
             Flash::UserCreated => "user_created",
             Flash::UserDisabled => "user_disabled",
             Flash::UserEnabled => "user_enabled",
@@ -77,6 +88,13 @@ impl Flash {
             }
             Flash::SessionRevoked => "Session revoked.",
             Flash::PasswordChanged => "Your password was changed.",
+            Flash::ApplicationDeleted => "Application deleted.",
+            Flash::KeysRotated => {
+                "Rotation started: the new keys are published now and sign after the publish-ahead time."
+            }
+            Flash::RotationUnderWay => {
+                "A rotation is already under way: the next keys are published and waiting to become active."
+            }
             Flash::UserCreated => "User created. A link to choose a password was mailed to them.",
             Flash::UserDisabled => "User disabled. Their sessions and tokens were revoked.",
             Flash::UserEnabled => "User enabled.",
@@ -89,11 +107,13 @@ impl Flash {
     /// The stylesheet's class: a change done, or plain information.
     pub fn class(self) -> &'static str {
         match self {
-            Flash::LoggedOut => "flash info",
+            Flash::LoggedOut | Flash::RotationUnderWay => "flash info",
             Flash::Saved
             | Flash::AccessRemoved
             | Flash::SessionRevoked
             | Flash::PasswordChanged
+            | Flash::ApplicationDeleted
+            | Flash::KeysRotated
             | Flash::UserCreated
             | Flash::UserDisabled
             | Flash::UserEnabled

@@ -246,8 +246,8 @@ async fn brute_force_locks_the_account(backend: Backend) {
         .unwrap();
     assert!(retry_after > 0);
     let kinds = app.audit_kinds();
-    assert!(kinds.contains(&"login.throttled".to_string()), "{kinds:?}");
-    assert!(kinds.contains(&"login.failed".to_string()));
+    assert!(kinds.contains(&"login_throttled".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"login_failed".to_string()));
 }
 
 async fn a_locked_account_does_not_lock_another(backend: Backend) {

@@ -137,7 +137,7 @@ async fn set_role_changes_the_role_both_ways(backend: Backend) {
     assert_eq!(role_of_frank(&app), Role::User);
     let kinds = app.audit_kinds();
     assert!(
-        kinds.iter().filter(|k| *k == "user.role_changed").count() == 3,
+        kinds.iter().filter(|k| *k == "role_changed").count() == 3,
         "{kinds:?}"
     );
 }

@@ -80,7 +80,7 @@ async fn an_email_change_waits_for_the_new_address(backend: Backend) {
         .await;
     assert_eq!(renamed.status(), 303);
     let kinds = app.audit_kinds();
-    for kind in ["email.change_requested", "email.changed"] {
+    for kind in ["email_change_requested", "email_changed"] {
         assert!(kinds.contains(&kind.to_string()), "{kinds:?}");
     }
 }
@@ -155,7 +155,7 @@ async fn a_password_change_ends_the_other_sessions(backend: Backend) {
         notice.subject.contains("password was changed"),
         "{notice:?}"
     );
-    assert!(app.audit_kinds().contains(&"password.changed".to_string()));
+    assert!(app.audit_kinds().contains(&"password_changed".to_string()));
 }
 
 /// Each rule by its message (`new_user` is "Test User", `user-…@example.com`).

@@ -52,7 +52,7 @@ async fn foreign_continuation_starts_over(backend: Backend, demand: (&str, &str)
     assert_eq!(app.codes_issued(), codes);
     // Seen by a signed-in user: a security event.
     let kinds = app.audit_kinds();
-    assert!(kinds.iter().any(|k| k == "authorize.foreign_browser"));
+    assert!(kinds.iter().any(|k| k == "authorize_foreign_browser"));
 
     // In the browser that started it, only a login made after the request began will do.
     let end = attacker

@@ -73,7 +73,7 @@ async fn reset_end_to_end_through_the_outbox(backend: Backend) {
         "the notice holds no live link"
     );
     let kinds = app.audit_kinds();
-    for kind in ["password.reset_requested", "password.reset_completed"] {
+    for kind in ["password_reset_requested", "password_reset_completed"] {
         assert!(kinds.contains(&kind.to_string()), "{kinds:?}");
     }
 }

@@ -206,5 +206,5 @@ async fn a_device_cookie_from_one_replica_is_honoured_by_the_other() {
     owner_at_second.set_cookie("/login", "ferrid_device", &device);
     let response = owner_at_second.login(&user.email, &user.password).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(second.audit_of("login.device_recognised").len(), 1);
+    assert_eq!(second.audit_of("login_device_recognised").len(), 1);
 }

@@ -69,10 +69,10 @@ async fn reusing_a_rotated_refresh_token_revokes_the_family(backend: Backend) {
     }
     let kinds = app.audit_kinds();
     assert!(
-        kinds.contains(&"token.refresh_reused".to_string()),
+        kinds.contains(&"refresh_token_reused".to_string()),
         "{kinds:?}"
     );
-    assert!(kinds.contains(&"token.refreshed".to_string()));
+    assert!(kinds.contains(&"token_refreshed".to_string()));
 }
 
 async fn refresh_token_is_bound_to_its_client(backend: Backend) {

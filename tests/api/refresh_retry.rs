@@ -75,9 +75,9 @@ async fn a_lost_answer_is_retried_within_the_grace(backend: Backend) {
         assert_eq!(app.userinfo(tokens.access_token()).await.0, 200);
     }
     let kinds = app.audit_kinds();
-    assert_eq!(count(&kinds, "token.refresh_retried"), 1, "{kinds:?}");
-    assert_eq!(count(&kinds, "token.refresh_superseded"), 1, "{kinds:?}");
-    assert_eq!(count(&kinds, "token.refresh_reused"), 0, "{kinds:?}");
+    assert_eq!(count(&kinds, "refresh_token_retried"), 1, "{kinds:?}");
+    assert_eq!(count(&kinds, "refresh_token_superseded"), 1, "{kinds:?}");
+    assert_eq!(count(&kinds, "refresh_token_reused"), 0, "{kinds:?}");
 }
 
 async fn a_retry_after_the_grace_revokes_the_family(backend: Backend) {
@@ -96,8 +96,8 @@ async fn a_retry_after_the_grace_revokes_the_family(backend: Backend) {
     assert!(revoked);
     assert_eq!(app.userinfo(lost.access_token()).await.0, 401);
     let kinds = app.audit_kinds();
-    assert_eq!(count(&kinds, "token.refresh_reused"), 1, "{kinds:?}");
-    assert_eq!(count(&kinds, "token.refresh_retried"), 0, "{kinds:?}");
+    assert_eq!(count(&kinds, "refresh_token_reused"), 1, "{kinds:?}");
+    assert_eq!(count(&kinds, "refresh_token_retried"), 0, "{kinds:?}");
 }
 
 async fn with_grace_0_an_immediate_reuse_revokes_the_family(backend: Backend) {
@@ -110,7 +110,7 @@ async fn with_grace_0_an_immediate_reuse_revokes_the_family(backend: Backend) {
     assert_refused(&rp, rt, "no grace").await;
     assert_refused(&rp, next.refresh_token(), "family revoked").await;
     assert!(family(&app, rt).1);
-    assert_eq!(count(&app.audit_kinds(), "token.refresh_reused"), 1);
+    assert_eq!(count(&app.audit_kinds(), "refresh_token_reused"), 1);
 }
 
 async fn a_retry_by_another_client_revokes_the_family(backend: Backend) {
@@ -129,8 +129,8 @@ async fn a_retry_by_another_client_revokes_the_family(backend: Backend) {
     assert_refused(&rp, next.refresh_token(), "family revoked").await;
     assert!(family(&app, rt).1);
     let kinds = app.audit_kinds();
-    assert_eq!(count(&kinds, "token.refresh_reused"), 1, "{kinds:?}");
-    assert_eq!(count(&kinds, "token.refresh_retried"), 0, "{kinds:?}");
+    assert_eq!(count(&kinds, "refresh_token_reused"), 1, "{kinds:?}");
+    assert_eq!(count(&kinds, "refresh_token_retried"), 0, "{kinds:?}");
 }
 
 async fn a_retry_after_the_client_moved_on_revokes_the_family(backend: Backend) {
@@ -197,6 +197,6 @@ async fn concurrent_duplicates_leave_one_live_token(backend: Backend) {
     let (_, revoked, live) = family(&app, body.refresh_token());
     assert!(!revoked && live == 1);
     let kinds = app.audit_kinds();
-    assert_eq!(count(&kinds, "token.refresh_retried"), 7, "{kinds:?}");
-    assert_eq!(count(&kinds, "token.refresh_reused"), 0, "{kinds:?}");
+    assert_eq!(count(&kinds, "refresh_token_retried"), 7, "{kinds:?}");
+    assert_eq!(count(&kinds, "refresh_token_reused"), 0, "{kinds:?}");
 }

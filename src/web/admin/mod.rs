@@ -4,10 +4,13 @@
 //!
 //! Pages call the one implementation of each action in `accounts` (`accounts::admin`), as
 //! the CLI does.
+pub mod audit;
+pub mod clients;
 pub mod confirm;
 pub mod dashboard;
 pub mod format;
 pub mod guard;
+pub mod keys;
 pub mod sessions;
 pub mod sudo;
 pub mod users;
@@ -73,8 +76,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             // Sections: users and sessions (issue 11, console core) …
             .configure(users::routes)
             .configure(sessions::routes)
-            // … applications, signing keys and the audit log (issue 11, part 2) go here:
-            // .configure(clients::routes).configure(keys::routes).configure(audit::routes)
+            // … applications, signing keys and the audit log (issue 11, part 2).
+            .configure(clients::routes)
+            .configure(keys::routes)
+            .configure(audit::routes)
             .default_service(web::to(not_found)),
     );
 }

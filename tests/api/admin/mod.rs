@@ -17,6 +17,17 @@ pub const PAGES: &[&str] = &[
     "/admin/users/new",
     "/admin/users/some-id",
     "/admin/sessions",
+    "/admin/applications",
+    "/admin/applications?q=a",
+    "/admin/applications/new",
+    "/admin/applications/some-id",
+    "/admin/applications/some-id/edit",
+    "/admin/applications/some-id/rotate-secret",
+    "/admin/applications/some-id/delete",
+    "/admin/keys",
+    "/admin/audit",
+    "/admin/audit?kind=login_failed",
+    "/admin/audit.csv",
 ];
 
 /// Every console change (POST), by a path that reaches its guard (ids need not exist: the
@@ -32,4 +43,9 @@ pub const CHANGES: &[&str] = &[
     "/admin/users/some-id/revoke-all",
     "/admin/sessions/revoke",
     "/admin/sessions/revoke-selected",
+    "/admin/applications",
+    "/admin/applications/some-id",
+    "/admin/applications/some-id/rotate-secret",
+    "/admin/applications/some-id/delete",
+    "/admin/keys/rotate",
 ];

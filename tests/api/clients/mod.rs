@@ -1,6 +1,7 @@
 //! The client registry:
 //! - cli: `ferrid client add` / `client list` run as the real binary, secrets stored only as
 //!   hashes, bad input refused
+//! - manage: `ferrid client show|update|rotate-secret|delete`, audited
 //! - authentication: the registered credentials authenticate, by their registered method
 //!   only (RFC 6749 §2.3)
 use diesel::prelude::*;
@@ -11,6 +12,7 @@ use crate::helpers::*;
 
 mod authentication;
 mod cli;
+mod manage;
 
 pub(super) fn client_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     let mut cmd = app.ferrid_command();

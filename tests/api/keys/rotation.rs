@@ -171,7 +171,7 @@ async fn a_retired_key_is_dropped_once_its_tokens_have_expired(backend: Backend)
         .unwrap();
 
     let kinds = app.audit_kinds();
-    for kind in ["key.created", "key.activated", "key.retired", "key.dropped"] {
+    for kind in ["key_created", "key_activated", "key_retired", "key_dropped"] {
         assert!(kinds.iter().any(|k| k == kind), "{kind} audited: {kinds:?}");
     }
 }

@@ -45,7 +45,7 @@ async fn client_authentication_failures_are_limited_per_client_and_ip(backend: B
     assert_eq!(status, 429, "the right secret waits out the window too");
     assert_eq!(retry_after.as_deref(), Some("60"));
     assert_eq!(body["error"], "invalid_client");
-    let throttled = app.audit_of("client_auth.throttled");
+    let throttled = app.audit_of("client_auth_throttled");
     assert_eq!(throttled.len(), 1);
     assert_eq!(throttled[0].ip.as_deref(), Some(attacker));
     assert!(

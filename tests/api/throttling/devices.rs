@@ -51,12 +51,12 @@ async fn the_owner_logs_in_from_a_known_device_while_ten_other_ips_are_throttled
     }
     // Guesses from the owner's own address (a shared network) throttle that address too...
     throttle_at(&app, &owner, OWNER_IP).await;
-    assert_eq!(app.audit_of("login.throttled").len(), 11);
+    assert_eq!(app.audit_of("login_throttled").len(), 11);
 
     // ...but not the browser that logged in before.
     let (status, _) = login_status(&device, &owner.email, &owner.password).await;
     assert_eq!(status, 303, "the owner's device gets in");
-    let recognised = app.audit_of("login.device_recognised");
+    let recognised = app.audit_of("login_device_recognised");
     assert_eq!(recognised.len(), 1);
     assert_eq!(recognised[0].ip.as_deref(), Some(OWNER_IP));
     assert_eq!(recognised[0].detail, "login_account_ip throttled");

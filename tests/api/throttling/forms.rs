@@ -41,7 +41,7 @@ async fn registrations_are_limited_per_ip(backend: Backend) {
         (429, Some(60))
     );
     assert_eq!(app.user_count(), users, "nothing registered");
-    let throttled = app.audit_of("register.throttled");
+    let throttled = app.audit_of("register_throttled");
     assert_eq!(throttled.len(), 1);
     assert_eq!(throttled[0].ip.as_deref(), Some("203.0.113.9"));
     assert_eq!(throttled[0].detail, "register_ip; next attempt in 60 s");
@@ -71,7 +71,7 @@ async fn registrations_are_limited_per_address(backend: Backend) {
         429
     );
     assert_eq!(
-        app.audit_of("register.throttled")[0].detail,
+        app.audit_of("register_throttled")[0].detail,
         "register_email; next attempt in 60 s"
     );
 }

@@ -38,8 +38,8 @@ async fn concurrent_wrong_guesses_check_at_most_the_limit(backend: Backend) {
     assert_eq!(checked, 10, "passwords checked: {statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 10);
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 14);
-    assert_eq!(app.audit_of("login.failed").len(), 10);
-    assert_eq!(app.audit_of("login.throttled").len(), 1);
+    assert_eq!(app.audit_of("login_failed").len(), 10);
+    assert_eq!(app.audit_of("login_throttled").len(), 1);
 }
 
 /// Three failures, then one minute; one more, then two minutes; and a wait always ends. A
@@ -63,7 +63,7 @@ async fn delays_grow_and_always_end(backend: Backend) {
     let refused = login_status(&browser, &user.email, &user.password).await;
     assert_eq!(refused, (429, Some(120)), "the next wait is twice as long");
     let details: Vec<String> = app
-        .audit_of("login.throttled")
+        .audit_of("login_throttled")
         .into_iter()
         .map(|e| e.detail)
         .collect();

@@ -20,7 +20,7 @@ async fn forwarded_for_is_ignored_unless_the_peer_is_trusted(backend: Backend) {
     let (status, _) = login_status(&elsewhere, &user.email, &user.password).await;
     assert_eq!(status, 429, "every claim is the one peer");
     let ips: Vec<Option<String>> = app
-        .audit_of("login.failed")
+        .audit_of("login_failed")
         .into_iter()
         .map(|e| e.ip)
         .collect();
@@ -31,7 +31,7 @@ async fn a_trusted_proxy_names_the_client(backend: Backend) {
     let app = app_behind_proxy(backend, |s| s.rate_limit.login_per_account_ip = 3).await;
     let user = app.new_user().await;
     fail_logins(&app.browser_at("203.0.113.1"), &user.email, 3).await;
-    let failed = app.audit_of("login.failed");
+    let failed = app.audit_of("login_failed");
     assert_eq!(failed[0].ip.as_deref(), Some("203.0.113.1"));
     let (status, _) =
         login_status(&app.browser_at("203.0.113.1"), &user.email, &user.password).await;
@@ -43,6 +43,6 @@ async fn a_trusted_proxy_names_the_client(backend: Backend) {
     let (status, _) =
         login_status(&app.browser_at("203.0.113.2"), &user.email, &user.password).await;
     assert_eq!(status, 303, "another client is not delayed");
-    let succeeded = app.audit_of("login.succeeded");
+    let succeeded = app.audit_of("login_succeeded");
     assert_eq!(succeeded[0].ip.as_deref(), Some("203.0.113.2"));
 }
