@@ -379,10 +379,12 @@ pub fn send_password_reset(
 /// Everything the console's page of one user shows.
 pub struct UserOverview {
     pub user: User,
-    /// The last successful password login the audit log holds.
+    /// The last successful login (password or upstream) the audit log holds.
     pub last_login: Option<i64>,
     pub sessions: Vec<SessionInfo>,
     pub connections: Vec<Connection>,
+    /// Upstream identities (Google, GitHub, …) the user logs in with (issue 12).
+    pub identities: Vec<crate::store::federation::Identity>,
     /// The latest security events about the user, newest first.
     pub events: Vec<StoredEvent>,
 }
@@ -398,16 +400,21 @@ pub fn user_overview(
     let Some(user) = users::find_by_id(conn, user_id)? else {
         return Ok(None);
     };
-    let login = EventKind::LoginSucceeded.as_str();
-    let last_login = console::last_event_at(conn, &user.id, login)?;
+    let password_login =
+        console::last_event_at(conn, &user.id, EventKind::LoginSucceeded.as_str())?;
+    let upstream_login =
+        console::last_event_at(conn, &user.id, EventKind::FederatedLogin.as_str())?;
+    let last_login = password_login.max(upstream_login);
     let sessions = console::list_sessions(conn, Some(&user.id), "", None, OVERVIEW_ROWS, now)?.rows;
     let connections = list_connections(conn, &user.id)?;
+    let identities = crate::store::federation::identities_of(conn, &user.id)?;
     let events = console::events_of(conn, &user.id, OVERVIEW_ROWS)?;
     Ok(Some(UserOverview {
         user,
         last_login,
         sessions,
         connections,
+        identities,
         events,
     }))
 }

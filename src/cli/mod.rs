@@ -10,8 +10,8 @@ use crate::store::{self, StoreError};
 
 mod admin;
 mod apply;
-mod backup;
 mod audit;
+mod backup;
 mod client;
 mod keys;
 mod user;

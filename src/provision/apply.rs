@@ -155,8 +155,7 @@ fn write(
             }
         }
         Change::SetRole { email, to, .. } => {
-            let user = users::find_by_email(conn, email)?
-                .ok_or(AccountError::NoSuchUser)?;
+            let user = users::find_by_email(conn, email)?.ok_or(AccountError::NoSuchUser)?;
             accounts::admin::set_role(conn, &user.id, *to, accounts::admin::Actor::Provision, now)?;
         }
     }

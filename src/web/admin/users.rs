@@ -228,6 +228,8 @@ struct UserPage<'a> {
     last_login: String,
     sessions: Vec<SessionRow>,
     connections: Vec<(String, String)>,
+    /// Linked upstream identities: provider, the email it last reported, linked, last used.
+    identities: Vec<(String, String, String, String)>,
     events: Vec<EventRow>,
     is_self: bool,
 }
@@ -278,6 +280,15 @@ pub async fn show(
             .connections
             .iter()
             .map(|c| (c.client_name.clone(), c.scope.to_string()))
+            .collect(),
+        identities: o
+            .identities
+            .iter()
+            .map(|i| {
+                let provider = state.federation.display_name_of(&i.provider).to_string();
+                let email = i.email.clone().unwrap_or_else(|| "—".into());
+                (provider, email, when(i.created_at), when(i.last_login_at))
+            })
             .collect(),
         events: o
             .events

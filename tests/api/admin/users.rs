@@ -8,6 +8,7 @@ on_both_backends!(
     the_list_searches_email_and_name,
     a_new_user_gets_a_link_to_choose_a_password,
     a_users_page_shows_profile_sessions_and_events,
+    a_users_page_lists_linked_upstream_identities,
     disabling_asks_first_then_disables_and_is_audited,
     enabling_and_setting_the_role_are_audited,
     deleting_frees_the_address_for_a_new_account,
@@ -200,6 +201,29 @@ async fn a_users_page_shows_profile_sessions_and_events(backend: Backend) {
         assert!(body.contains(expected), "{expected}: {body}");
     }
     assert_eq!(browser.status("/admin/users/no-such-user").await, 404);
+}
+
+async fn a_users_page_lists_linked_upstream_identities(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, browser) = app.admin_browser().await;
+    let user = app.new_user().await;
+    let id = app.user_id(&user);
+    let before = browser.page(&format!("/admin/users/{id}")).await;
+    assert!(
+        before.contains("No upstream identity is linked"),
+        "{before}"
+    );
+    let key = ferrid::store::federation::IdentityKey {
+        provider: "github".into(),
+        issuer: "https://api.github.com".into(),
+        subject: "4242".into(),
+    };
+    let seen = "octo-upstream@example.org";
+    ferrid::store::federation::link(&mut app.conn(), &key, &id, Some(seen), app.clock.now())
+        .unwrap();
+    let after = browser.page(&format!("/admin/users/{id}")).await;
+    assert!(after.contains("Linked sign-in providers"), "{after}");
+    assert!(after.contains("github") && after.contains(seen), "{after}");
 }
 
 /// A destructive action's first POST shows the confirmation; its button posts again.
