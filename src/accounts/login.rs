@@ -33,9 +33,19 @@ pub struct LoginAttempt {
     email: Email,
     password: Password,
     ip: Option<String>,
+    /// The browser's User-Agent, for the audit log only.
+    user_agent: Option<String>,
     reservations: Vec<Reservation>,
     /// A known device let in while this bucket would have refused the attempt.
     recognised_past: Option<Kind>,
+}
+
+impl LoginAttempt {
+    /// Records `user_agent` with the attempt's audit events.
+    pub fn from_browser(mut self, user_agent: Option<String>) -> Self {
+        self.user_agent = user_agent;
+        self
+    }
 }
 
 /// The buckets of a login attempt, with their keys.
@@ -85,6 +95,7 @@ pub fn begin_login(
         email,
         password,
         ip: ip.map(str::to_string),
+        user_agent: None,
         reservations,
         recognised_past,
     })
@@ -126,12 +137,13 @@ fn check_password(
     let mut conn = pool.get().map_err(StoreError::from)?;
     let conn = &mut conn;
     let ip = attempt.ip.as_deref();
+    let ua = attempt.user_agent.as_deref();
     let found = users::find_for_login(conn, &attempt.email)?;
     let user_id = found.as_ref().map(|(user, _)| user.id.as_str());
     if let Some(kind) = attempt.recognised_past {
         let detail = format!("{} throttled", kind.as_str());
         let event = with_user(Event::new(EventKind::LoginDeviceRecognised), user_id);
-        audit::record(conn, &event.ip(ip).detail(&detail), now)?;
+        audit::record(conn, &event.ip(ip).user_agent(ua).detail(&detail), now)?;
     }
     let stored_hash = found.as_ref().and_then(|(_, h)| h.as_deref());
     let password_ok = accounts.hasher.verify(&attempt.password, stored_hash);
@@ -142,6 +154,7 @@ fn check_password(
                 let event = Event::new(EventKind::LoginFailed)
                     .user(&user.id)
                     .ip(ip)
+                    .user_agent(ua)
                     .detail("email not verified");
                 audit::record(conn, &event, now)?;
                 return Err(AccountError::EmailNotVerified);
@@ -153,7 +166,10 @@ fn check_password(
                 stored.as_deref(),
                 &attempt.password,
             )?;
-            let event = Event::new(EventKind::LoginSucceeded).user(&user.id).ip(ip);
+            let event = Event::new(EventKind::LoginSucceeded)
+                .user(&user.id)
+                .ip(ip)
+                .user_agent(ua);
             audit::record(conn, &event, now)?;
             let mut session = start_session(conn, accounts.session_lifetime, user, now)?;
             let device = accounts.devices.issue(attempt.email.normalized(), now);
@@ -162,7 +178,8 @@ fn check_password(
         }
         found => {
             let user_id = found.as_ref().map(|(user, _)| user.id.as_str());
-            record_failure(conn, user_id, &attempt.reservations, ip, now)?;
+            let from = (ip, ua);
+            record_failure(conn, user_id, &attempt.reservations, from, now)?;
             Err(AccountError::BadCredentials)
         }
     }
@@ -200,10 +217,14 @@ fn record_failure(
     conn: &mut DbConn,
     user_id: Option<&str>,
     reservations: &[Reservation],
-    ip: Option<&str>,
+    (ip, user_agent): (Option<&str>, Option<&str>),
     now: i64,
 ) -> Result<(), AccountError> {
-    let event = |kind| with_user(Event::new(kind), user_id).ip(ip);
+    let event = |kind| {
+        with_user(Event::new(kind), user_id)
+            .ip(ip)
+            .user_agent(user_agent)
+    };
     audit::record(conn, &event(EventKind::LoginFailed).detail("password"), now)?;
     for reached in reservations.iter().filter(|r| r.next_wait > 0) {
         let detail = format!(

@@ -14,7 +14,24 @@ on_both_backends!(
     csv_export_is_quoted_and_defuses_formulas,
     bad_filters_are_usage_errors,
     the_maintenance_job_purges_events_past_retention,
+    login_events_name_the_browser,
 );
+
+/// A login's events carry the browser's User-Agent beside its IP (issue 11.3).
+async fn login_events_name_the_browser(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.new_user().await;
+    let agent = "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0";
+    let browser = Browser::with_user_agent(&app.address, None, agent);
+    browser.login(&user.email, "not the right password at all").await;
+    browser.login(&user.email, &user.password).await;
+    for kind in ["login_failed", "login_succeeded"] {
+        let events = app.audit_of(kind);
+        assert_eq!(events.len(), 1, "{kind}");
+        assert_eq!(events[0].user_agent.as_deref(), Some(agent), "{kind}");
+        assert!(events[0].ip.is_some(), "{kind}");
+    }
+}
 
 fn audit_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     let mut cmd = app.ferrid_command();

@@ -114,15 +114,16 @@ async fn attempt(
     email: String,
     password: String,
     device: Option<String>,
-    ip: Option<String>,
+    seen: crate::accounts::SeenFrom,
     now: i64,
 ) -> Result<Result<NewSession, AccountError>, PageError> {
     let begun = {
         let state = state.clone();
         web::block(move || {
             let accounts = state.accounts();
-            let (device, ip) = (device.as_deref(), ip.as_deref());
+            let (device, ip) = (device.as_deref(), seen.ip.as_deref());
             accounts::begin_login(&accounts, &email, &password, device, ip, now)
+                .map(|attempt| attempt.from_browser(seen.user_agent))
         })
         .await?
     };
@@ -150,7 +151,8 @@ pub async fn submit(
         .cookie(accounts::DEVICE_COOKIE)
         .map(|c| c.value().to_string());
     let (email, password) = (form.email.clone(), form.password);
-    let result = attempt(&state, email, password, device, ip, now).await?;
+    let seen = crate::web::session::seen_from(&req);
+    let result = attempt(&state, email, password, device, seen, now).await?;
     metrics::login(
         &state,
         match &result {

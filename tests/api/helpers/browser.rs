@@ -61,6 +61,13 @@ impl Browser {
         Browser::build(base, user, headers)
     }
 
+    /// A browser that names itself with this User-Agent header.
+    pub fn with_user_agent(base: &str, user: Option<User>, user_agent: &str) -> Browser {
+        let mut headers = HeaderMap::new();
+        headers.insert("user-agent", HeaderValue::from_str(user_agent).unwrap());
+        Browser::build(base, user, headers)
+    }
+
     /// A browser that opens a new connection for every request, so a load balancer that
     /// chooses a replica per connection chooses one per request.
     pub fn one_connection_per_request(base: &str, user: Option<User>) -> Browser {
