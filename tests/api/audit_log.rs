@@ -23,7 +23,9 @@ async fn login_events_name_the_browser(backend: Backend) {
     let user = app.new_user().await;
     let agent = "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0";
     let browser = Browser::with_user_agent(&app.address, None, agent);
-    browser.login(&user.email, "not the right password at all").await;
+    browser
+        .login(&user.email, "not the right password at all")
+        .await;
     browser.login(&user.email, &user.password).await;
     for kind in ["login_failed", "login_succeeded"] {
         let events = app.audit_of(kind);

@@ -13,7 +13,7 @@ use crate::web::authorize::browser;
 use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::{html, PageError};
 use crate::web::layout::Layout;
-use crate::web::{client_ip, hashing, metrics, protocol, session};
+use crate::web::{hashing, metrics, protocol, session};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -146,7 +146,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, PageError> {
     csrf::verify(&req, &form.csrf_token)?;
     let form = form.into_inner();
-    let (ip, now) = (client_ip(&req), state.clock.now());
+    let now = state.clock.now();
     let device = req
         .cookie(accounts::DEVICE_COOKIE)
         .map(|c| c.value().to_string());
