@@ -23,7 +23,8 @@ pub enum AuditCommand {
         /// Events about or by this user (email address or user id).
         #[arg(long)]
         user: Option<String>,
-        #[arg(long)]
+        // A client_id may begin with "-" (random ids are base64url).
+        #[arg(long, allow_hyphen_values = true)]
         client_id: Option<String>,
         #[arg(long)]
         ip: Option<String>,

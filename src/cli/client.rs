@@ -25,7 +25,8 @@ pub enum ClientCommand {
     },
     /// One client's registration (never its secret).
     Show {
-        #[arg(long)]
+        // A client_id may begin with "-" (random ids are base64url).
+        #[arg(long, allow_hyphen_values = true)]
         client_id: String,
         #[arg(long)]
         json: bool,
@@ -35,7 +36,8 @@ pub enum ClientCommand {
     Update(UpdateArgs),
     /// Give a confidential client a new secret, printed once; the old one stops working.
     RotateSecret {
-        #[arg(long)]
+        // A client_id may begin with "-" (random ids are base64url).
+        #[arg(long, allow_hyphen_values = true)]
         client_id: String,
         /// Print {"client_id": ..., "client_secret": ...} only.
         #[arg(long)]
@@ -43,14 +45,16 @@ pub enum ClientCommand {
     },
     /// Delete a client and everything it was granted (consents, codes, refresh tokens).
     Delete {
-        #[arg(long)]
+        // A client_id may begin with "-" (random ids are base64url).
+        #[arg(long, allow_hyphen_values = true)]
         client_id: String,
     },
 }
 
 #[derive(Args)]
 pub struct UpdateArgs {
-    #[arg(long)]
+    // A client_id may begin with "-" (random ids are base64url).
+    #[arg(long, allow_hyphen_values = true)]
     client_id: String,
     #[arg(long)]
     name: Option<String>,

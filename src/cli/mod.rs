@@ -286,3 +286,24 @@ pub(crate) fn open_pool(settings: &Settings) -> Result<store::Pool, CliError> {
         settings.database.sqlite_synchronous,
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::{Cli, Command};
+
+    /// Random client_ids are base64url and may begin with "-": they are values, not flags.
+    #[test]
+    fn a_client_id_may_begin_with_a_hyphen() {
+        for sub in ["show", "rotate-secret", "delete", "update"] {
+            let cli = Cli::try_parse_from(["ferrid", "client", sub, "--client-id", "-Sx_1"]);
+            let Ok(Cli { command, .. }) = cli else {
+                panic!("{sub}: refused");
+            };
+            assert!(matches!(command, Command::Client(_)), "{sub}");
+        }
+        let audit = Cli::try_parse_from(["ferrid", "audit", "list", "--client-id", "-Sx_1"]);
+        assert!(audit.is_ok());
+    }
+}
