@@ -72,24 +72,9 @@ pub fn rotate(settings: &Settings, now: i64) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Unix seconds as UTC, `2026-11-27T14:02:11Z` (days to civil date: H. Hinnant's algorithm).
+/// Unix seconds as UTC, `2026-11-27T14:02:11Z`.
 fn utc(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(86400), t.rem_euclid(86400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    crate::domain::utc::format(t)
 }
 
 #[cfg(test)]

@@ -5,6 +5,27 @@ use super::DomainError;
 
 /// `2026-11-27T14:02:11Z`.
 pub fn format(t: i64) -> String {
+    let (year, month, day, secs) = civil(t);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// `2026-11-27 14:02 UTC`: the minute, as the console's tables show times.
+pub fn format_minutes(t: i64) -> String {
+    let (year, month, day, secs) = civil(t);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
+/// Unix seconds as (year, month, day, seconds into the day), UTC.
+fn civil(t: i64) -> (i64, i64, i64, i64) {
     let (days, secs) = (t.div_euclid(86400), t.rem_euclid(86400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -15,12 +36,7 @@ pub fn format(t: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    (year, month, day, secs)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.

@@ -1,23 +1,8 @@
 //! How console pages write times and user agents.
 
-/// Unix seconds as a UTC date and time, `2026-11-27 14:07 UTC` (days to civil date:
-/// H. Hinnant's algorithm).
+/// Unix seconds as a UTC date and time, `2026-11-27 14:07 UTC`.
 pub fn when(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(86400), t.rem_euclid(86400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60
-    )
+    crate::domain::utc::format_minutes(t)
 }
 
 /// An optional time, or a dash.
