@@ -15,7 +15,8 @@
 # Everything runs on one machine: wrk, nginx, PostgreSQL and the replicas share its cores, so
 # two replicas show the cost of contention, not scale. The table notes how much CPU wrk
 # itself took. Knobs: BENCH_DURATION (seconds per endpoint, 5), BENCH_CONNECTIONS (32),
-# BENCH_THREADS (2), BENCH_MODES ("sqlite postgres replicas"), BENCH_SKIP_BUILD=1, and
+# BENCH_THREADS (2), BENCH_MODES ("sqlite postgres replicas"), BENCH_SQLITE_SYNCHRONOUS
+# (full), BENCH_SKIP_BUILD=1, and
 # BENCH_BIN (another binary: a debug build checks the script, its figures mean nothing).
 set -euo pipefail
 
@@ -138,6 +139,8 @@ run_mode() {
     export FERRID__SERVER__DATA_DIR=$TMP
     export FERRID__MAIL__OUTBOX_DIR=$TMP/outbox
     export FERRID__SERVER__MAX_CONNECTIONS_PER_IP=0
+    # BENCH_SQLITE_SYNCHRONOUS=normal measures SQLite's cheaper, less durable commits.
+    export FERRID__DATABASE__SQLITE_SYNCHRONOUS=${BENCH_SQLITE_SYNCHRONOUS:-full}
     export FERRID__SECRETS__MASTER_KEY=$(head -c 32 /dev/urandom | base64)
     # The login benchmark logs one account in from one address, over and over: throttling
     # would measure itself.
