@@ -98,11 +98,16 @@ impl Email {
             .rsplit_once('@')
             .unwrap_or((self.normalized.as_str(), ""));
         let (unicode_domain, _) = idna::domain_to_unicode(domain);
-        let joined = format!("{local}@{unicode_domain}");
-        unicode_security::skeleton(&joined)
-            .collect::<String>()
-            .to_lowercase()
+        let joined = fold_case(&format!("{local}@{unicode_domain}"));
+        fold_case(&unicode_security::skeleton(&joined).collect::<String>())
     }
+}
+
+/// Lower case, plus the two foldings `to_lowercase` leaves apart although upper case joins
+/// them: a final sigma (`ς`, whose upper case `Σ` lower-cases to `σ`) and the sharp s (`ß`,
+/// whose upper case is `SS`). Without them `ς@…` and `Σ@…` would be two accounts.
+fn fold_case(text: &str) -> String {
+    text.to_lowercase().replace('ς', "σ").replace('ß', "ss")
 }
 
 impl AsRef<str> for Email {
@@ -312,6 +317,17 @@ mod tests {
     }
 
     /// UTS #39: addresses a person cannot tell apart share a skeleton; different ones do not.
+    #[test]
+    fn case_never_separates_skeletons() {
+        for (a, b) in [
+            ("ς@example.com", "Σ@example.com"),
+            ("straße@example.com", "STRASSE@example.com"),
+        ] {
+            let (a, b) = (Email::parse(a).unwrap(), Email::parse(b).unwrap());
+            assert_eq!(a.skeleton(), b.skeleton());
+        }
+    }
+
     #[test]
     fn look_alikes_share_a_skeleton() {
         let alice = Email::parse("alice@example.com").unwrap().skeleton();
