@@ -15,7 +15,6 @@ use crate::oauth::registration::{self as registration, NewClientRequest, Registr
 use crate::state::AppState;
 use crate::store::audit::Actor;
 use crate::store::clients::{self, Client};
-use crate::web::client_ip;
 use crate::web::csrf::CsrfToken;
 use crate::web::error::{html, PageError};
 use crate::web::flash::{self, Flash};
@@ -66,20 +65,15 @@ pub(super) struct Who {
     user_agent: Option<String>,
 }
 
-/// A user agent longer than this is cut (the audit log keeps 300 characters anyway).
-const MAX_USER_AGENT: usize = 300;
-
 impl Who {
+    /// The address and browser as every other page reads them (`session::seen_from`); the
+    /// audit log cuts a long user agent itself.
     pub(super) fn of(req: &HttpRequest, admin: &RequireAdmin) -> Who {
-        let user_agent = req
-            .headers()
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| ua.chars().take(MAX_USER_AGENT).collect());
+        let seen = crate::web::session::seen_from(req);
         Who {
             admin_id: admin.user_id().to_string(),
-            ip: client_ip(req),
-            user_agent,
+            ip: seen.ip,
+            user_agent: seen.user_agent,
         }
     }
 
